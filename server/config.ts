@@ -1,0 +1,172 @@
+/**
+ * The only module that reads the environment. `loadConfig` parses it once into a frozen, typed
+ * Config and reports every problem at once (`PW_HTTP_PORT: expected integer 0-65535, got "abc"`).
+ */
+import path from 'node:path';
+import { ConfigError } from './errors.ts';
+import type { LogLevel } from './logger.ts';
+
+export interface Config {
+  readonly http: { readonly host: string; readonly port: number; readonly bodyLimitBytes: number };
+  /** Folder for the embedded database and other local state. */
+  readonly dataDir: string;
+  /** TimescaleDB/PostgreSQL URL; null selects the embedded PGlite database in `dataDir`. */
+  readonly databaseUrl: string | null;
+  readonly dbPoolMax: number;
+  readonly mqtt: {
+    /** External broker URL; null runs the embedded broker. */
+    readonly url: string | null;
+    readonly host: string;
+    readonly port: number;
+    readonly wsPort: number;
+  };
+  readonly ingest: { readonly maxReadingsPerRequest: number };
+  readonly demoSeed: boolean;
+  readonly logLevel: LogLevel;
+  readonly shutdownTimeoutMs: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** One variable's parser: returns the value or a rule the raw text broke. */
+type Parser<T> = (raw: string) => { ok: true; value: T } | { ok: false; rule: string };
+
+export const parsers = {
+  str:
+    (options: { minLength?: number } = {}): Parser<string> =>
+    (raw) =>
+      raw.length >= (options.minLength ?? 1)
+        ? { ok: true, value: raw }
+        : { ok: false, rule: `expected at least ${options.minLength ?? 1} characters` },
+  int:
+    (options: { min: number; max: number }): Parser<number> =>
+    (raw) => {
+      const value = Number(raw);
+      return /^-?\d+$/.test(raw.trim()) && value >= options.min && value <= options.max
+        ? { ok: true, value }
+        : { ok: false, rule: `expected integer ${options.min}-${options.max}` };
+    },
+  ms:
+    (options: { min: number; max: number }): Parser<number> =>
+    (raw) => {
+      const value = Number(raw);
+      return /^\d+$/.test(raw.trim()) && value >= options.min && value <= options.max
+        ? { ok: true, value }
+        : { ok: false, rule: `expected milliseconds ${options.min}-${options.max}` };
+    },
+  bool: (): Parser<boolean> => (raw) =>
+    raw === 'true' || raw === 'false'
+      ? { ok: true, value: raw === 'true' }
+      : { ok: false, rule: 'expected true or false' },
+  url:
+    (protocols: readonly string[]): Parser<string> =>
+    (raw) => {
+      let parsed: URL;
+      try {
+        parsed = new URL(raw);
+      } catch {
+        return { ok: false, rule: `expected a URL (${protocols.join(', ')})` };
+      }
+      return protocols.includes(parsed.protocol.replace(/:$/, ''))
+        ? { ok: true, value: raw }
+        : { ok: false, rule: `expected a URL with scheme ${protocols.join(' or ')}` };
+    },
+  oneOf:
+    <T extends string>(values: readonly T[]): Parser<T> =>
+    (raw) =>
+      (values as readonly string[]).includes(raw)
+        ? { ok: true, value: raw as T }
+        : { ok: false, rule: `expected one of ${values.join(', ')}` },
+};
+
+/** Every variable the service reads, with its default (null: unset by default). */
+export const variables = {
+  PW_HTTP_HOST: { default: '127.0.0.1', doc: 'Address the HTTP API and map listen on.' },
+  PW_HTTP_PORT: { default: '8080', doc: 'HTTP port (0 picks a free one).' },
+  PW_HTTP_BODY_LIMIT_BYTES: { default: '1048576', doc: 'Largest accepted request body.' },
+  PW_DATA_DIR: { default: '.data', doc: 'Folder for the embedded database and local state.' },
+  DATABASE_URL: {
+    default: null,
+    doc: 'TimescaleDB/PostgreSQL URL; unset uses the embedded PGlite database in PW_DATA_DIR.',
+  },
+  PW_DB_POOL_MAX: { default: '10', doc: 'Largest number of PostgreSQL connections.' },
+  MQTT_URL: { default: null, doc: 'External MQTT broker; unset runs the embedded broker.' },
+  PW_MQTT_HOST: { default: '127.0.0.1', doc: 'Address the embedded MQTT broker listens on.' },
+  PW_MQTT_PORT: { default: '1883', doc: 'Embedded broker MQTT/TCP port.' },
+  PW_MQTT_WS_PORT: { default: '8083', doc: 'Embedded broker MQTT-over-WebSocket port.' },
+  PW_INGEST_MAX_READINGS: { default: '10000', doc: 'Most readings accepted in one request.' },
+  PW_DEMO_SEED: { default: 'true', doc: 'Load the demo portfolio into an empty database.' },
+  PW_LOG_LEVEL: { default: 'info', doc: 'debug, info, warn or error.' },
+  PW_SHUTDOWN_TIMEOUT_MS: { default: '10000', doc: 'Longest wait for in-flight work at stop.' },
+} as const satisfies Record<string, { default: string | null; doc: string }>;
+
+type VariableName = keyof typeof variables;
+
+/**
+ * Parses `env` into a Config. Throws ConfigError listing every invalid variable.
+ * @example loadConfig({ PW_HTTP_PORT: '9000' }).http.port // 9000
+ */
+export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
+  const problems: string[] = [];
+  function read<T>(name: VariableName, parse: Parser<T>): T;
+  function read<T>(name: VariableName, parse: Parser<T>, optional: true): T | null;
+  function read<T>(name: VariableName, parse: Parser<T>, optional = false): T | null {
+    const raw = env[name] ?? variables[name].default;
+    if (raw === null || (optional && raw === '')) return null;
+    const result = parse(raw);
+    if (result.ok) return result.value;
+    problems.push(`${name}: ${result.rule}, got ${JSON.stringify(raw)}`);
+    return undefined as T;
+  }
+
+  const cwd = options.cwd ?? process.cwd();
+  const config: Config = {
+    http: {
+      host: read('PW_HTTP_HOST', parsers.str()),
+      port: read('PW_HTTP_PORT', parsers.int({ min: 0, max: 65535 })),
+      bodyLimitBytes: read('PW_HTTP_BODY_LIMIT_BYTES', parsers.int({ min: 1024, max: 1 << 30 })),
+    },
+    dataDir: path.resolve(cwd, read('PW_DATA_DIR', parsers.str())),
+    databaseUrl: read('DATABASE_URL', parsers.url(['postgres', 'postgresql']), true),
+    dbPoolMax: read('PW_DB_POOL_MAX', parsers.int({ min: 1, max: 1000 })),
+    mqtt: {
+      url: read('MQTT_URL', parsers.url(['mqtt', 'mqtts', 'ws', 'wss']), true),
+      host: read('PW_MQTT_HOST', parsers.str()),
+      port: read('PW_MQTT_PORT', parsers.int({ min: 0, max: 65535 })),
+      wsPort: read('PW_MQTT_WS_PORT', parsers.int({ min: 0, max: 65535 })),
+    },
+    ingest: {
+      maxReadingsPerRequest: read(
+        'PW_INGEST_MAX_READINGS',
+        parsers.int({ min: 1, max: 1_000_000 }),
+      ),
+    },
+    demoSeed: read('PW_DEMO_SEED', parsers.bool()),
+    logLevel: read('PW_LOG_LEVEL', parsers.oneOf(['debug', 'info', 'warn', 'error'] as const)),
+    shutdownTimeoutMs: read('PW_SHUTDOWN_TIMEOUT_MS', parsers.ms({ min: 0, max: 600_000 })),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+/** The config as safe to print: credentials in URLs are masked. */
+export function redactConfig(config: Config): Config {
+  const mask = (url: string | null): string | null => {
+    if (url === null) return null;
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  };
+  return {
+    ...config,
+    databaseUrl: mask(config.databaseUrl),
+    mqtt: { ...config.mqtt, url: mask(config.mqtt.url) },
+  };
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (typeof child === 'object' && child !== null) deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}
