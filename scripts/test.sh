@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): type-check, then the whole vitest suite against a real TimescaleDB.
+#
+# With DATABASE_URL set, that server is used (the suite creates and drops its own databases on it).
+# Without it, TimescaleDB is installed if missing (needs root) and a throwaway cluster is started
+# on a free port on 127.0.0.1, then stopped when the suite ends, pass or fail.
+# It never skips the real database: if it cannot get one, it fails and says how to get one.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+PW_LOG_TAG=test
+# shellcheck source=scripts/lib.sh
+. "$SCRIPT_DIR/lib.sh"
+cd "$ROOT"
+
+cluster_dir=""
+cleanup() {
+  if [ -n "$cluster_dir" ]; then
+    "$SCRIPT_DIR/pg-cluster.sh" stop "$cluster_dir" || true
+  fi
+}
+trap cleanup EXIT
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  # Idempotent: returns at once when TimescaleDB is already installed; without root it only
+  # checks, and fails with how to get a database.
+  "$SCRIPT_DIR/install-timescaledb.sh"
+  cluster_dir=$(mktemp -d /tmp/pledgewatch-test-pg.XXXXXX)
+  DATABASE_URL=$("$SCRIPT_DIR/pg-cluster.sh" start "$cluster_dir")
+  export DATABASE_URL
+  log "throwaway TimescaleDB cluster at $DATABASE_URL"
+else
+  log "using the database given in DATABASE_URL"
+fi
+
+log "type-check"
+npx tsc --noEmit -p tsconfig.json
+npx tsc --noEmit -p web/tsconfig.json
+
+log "vitest"
+npx vitest run "$@"
