@@ -1,0 +1,119 @@
+import pg from 'pg';
+import pgCopyStreams from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { StorageError } from '../errors.ts';
+import type { Queryable, QueryResult, SqlParam, Storage, StorageInfo } from './storage.ts';
+import { TEXT_KEPT_TYPE_IDS } from './storage.ts';
+import { describeServer } from './server-info.ts';
+
+const keptAsText = new Set<number>(Object.values(TEXT_KEPT_TYPE_IDS));
+
+/** Per-pool type parsing, so we never touch pg's global parser table. */
+const typeParsers = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    keptAsText.has(oid)
+      ? (value: string) => value
+      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+export interface PgStorageOptions {
+  readonly connectionString: string;
+  readonly poolMax?: number;
+  readonly applicationName?: string;
+}
+
+/** Storage on a PostgreSQL server (TimescaleDB when the extension is present). */
+export function openPgStorage(options: PgStorageOptions): Storage {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolMax ?? 10,
+    application_name: options.applicationName ?? 'pledgewatch',
+    types: typeParsers,
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client that loses its server emits here; without a listener the process would crash.
+  pool.on('error', () => undefined);
+
+  const storage: Storage = {
+    kind: 'pg',
+    query: (sql, params) => runQuery(pool, sql, params),
+    exec: async (sql) => {
+      await wrap(() => pool.query(sql), sql);
+    },
+    transaction: async (work) => {
+      const client = await wrap(() => pool.connect(), 'connect');
+      let broken = false;
+      try {
+        await client.query('begin');
+        const result = await work(clientQueryable(client));
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        try {
+          await client.query('rollback');
+        } catch (rollbackError) {
+          broken = true;
+          throw new StorageError('rollback failed after a failed transaction', {
+            cause: new AggregateError([error, rollbackError]),
+          });
+        }
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    hasTimescaledb: async () => {
+      const { rows } = await runQuery<{ available: boolean }>(
+        pool,
+        `select exists (select 1 from pg_available_extensions where name = 'timescaledb')
+                and current_setting('shared_preload_libraries') ~ 'timescaledb' as available`,
+      );
+      return rows[0]?.available === true;
+    },
+    info: (): Promise<StorageInfo> => describeServer(storage),
+    close: () => pool.end(),
+  };
+  return storage;
+}
+
+function clientQueryable(client: pg.PoolClient): Queryable {
+  return {
+    query: (sql, params) => runQuery(client, sql, params),
+    exec: async (sql) => {
+      await wrap(() => client.query(sql), sql);
+    },
+    copyFrom: async (copySql, lines) => {
+      const copyStream = client.query(pgCopyStreams.from(copySql));
+      await wrap(() => pipeline(Readable.from(lines), copyStream), copySql);
+    },
+  };
+}
+
+async function runQuery<Row>(
+  target: pg.Pool | pg.PoolClient,
+  sql: string,
+  params?: readonly SqlParam[],
+): Promise<QueryResult<Row>> {
+  const result = await wrap(() => target.query(sql, params as unknown[] | undefined), sql);
+  return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+}
+
+/** Keeps the driver's error (with its SQLSTATE `code`) as the cause. */
+async function wrap<T>(run: () => Promise<T>, sql: string): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw toStorageError(error, sql);
+  }
+}
+
+export function toStorageError(error: unknown, sql: string): StorageError {
+  if (error instanceof StorageError) return error;
+  const driver = error as { message?: string; code?: string; detail?: string };
+  const statement = sql.trim().split('\n')[0]?.slice(0, 120) ?? '';
+  return new StorageError(`${driver.message ?? String(error)} (in: ${statement})`, {
+    cause: error,
+    details: { sqlstate: driver.code ?? null, detail: driver.detail ?? null },
+  });
+}

@@ -1,0 +1,125 @@
+import type { Queryable } from './storage.ts';
+
+/** One ear-tag fix as stored (already validated at the edge). */
+export interface TagReading {
+  readonly tagCode: string;
+  readonly observedAt: Date;
+  readonly farmId: string;
+  readonly gatewayId: string | null;
+  readonly lat: number;
+  readonly lon: number;
+  readonly temperatureC?: number | null;
+  readonly activity?: number | null;
+  readonly batteryPct?: number | null;
+  readonly rssi?: number | null;
+}
+
+export interface WriteResult {
+  /** Rows that were new. */
+  readonly inserted: number;
+  /** Rows already stored under the same (tag, observed_at): a retry or a second gateway. */
+  readonly duplicates: number;
+}
+
+const columns =
+  'observed_at, tag_code, farm_id, gateway_id, lat, lon, temperature_c, activity, battery_pct, rssi';
+
+/**
+ * Writes a batch of readings, idempotent on (tag_code, observed_at). Call it inside a transaction.
+ *
+ * Where the backend speaks COPY (PostgreSQL/TimescaleDB) the batch streams into a per-session
+ * staging table in one COPY and moves over with one `insert ... select ... on conflict do nothing`;
+ * COPY alone cannot skip duplicates. Elsewhere (PGlite) one `insert ... select from unnest(...)`
+ * carries the whole batch as ten array parameters.
+ */
+export async function writeTagReadings(
+  tx: Queryable,
+  readings: readonly TagReading[],
+): Promise<WriteResult> {
+  if (readings.length === 0) return { inserted: 0, duplicates: 0 };
+  const inserted = tx.copyFrom
+    ? await writeByCopy(tx, tx.copyFrom, readings)
+    : await writeByUnnest(tx, readings);
+  return { inserted, duplicates: readings.length - inserted };
+}
+
+async function writeByCopy(
+  tx: Queryable,
+  copyFrom: NonNullable<Queryable['copyFrom']>,
+  readings: readonly TagReading[],
+): Promise<number> {
+  // Temporary, so concurrent writers never see each other's rows; emptied at commit.
+  await tx.exec(
+    `create temporary table if not exists tag_readings_stage
+       (like tag_readings including defaults) on commit delete rows`,
+  );
+  await tx.exec('truncate tag_readings_stage');
+  await copyFrom(`copy tag_readings_stage (${columns}) from stdin`, toCopyLines(readings));
+  // distinct on: one batch may itself repeat a reading; keep its first copy.
+  const result = await tx.query(
+    `insert into tag_readings (${columns})
+     select distinct on (tag_code, observed_at) ${columns} from tag_readings_stage
+     on conflict (tag_code, observed_at) do nothing`,
+  );
+  return result.rowCount;
+}
+
+async function writeByUnnest(tx: Queryable, readings: readonly TagReading[]): Promise<number> {
+  const result = await tx.query(
+    `insert into tag_readings (${columns})
+     select distinct on (tag_code, observed_at) *
+     from unnest($1::timestamptz[], $2::text[], $3::uuid[], $4::uuid[], $5::float8[], $6::float8[],
+                 $7::real[], $8::real[], $9::real[], $10::real[])
+       as r(${columns})
+     on conflict (tag_code, observed_at) do nothing`,
+    [
+      readings.map((r) => r.observedAt.toISOString()),
+      readings.map((r) => r.tagCode),
+      readings.map((r) => r.farmId),
+      readings.map((r) => r.gatewayId),
+      readings.map((r) => r.lat),
+      readings.map((r) => r.lon),
+      readings.map((r) => r.temperatureC ?? null),
+      readings.map((r) => r.activity ?? null),
+      readings.map((r) => r.batteryPct ?? null),
+      readings.map((r) => r.rssi ?? null),
+    ],
+  );
+  return result.rowCount;
+}
+
+function* toCopyLines(readings: readonly TagReading[]): Generator<string> {
+  // Rows are grouped into chunks of text so the stream is not one write per row.
+  let chunk = '';
+  for (const r of readings) {
+    chunk +=
+      [
+        r.observedAt.toISOString(),
+        escapeCopyText(r.tagCode),
+        r.farmId,
+        r.gatewayId ?? '\\N',
+        String(r.lat),
+        String(r.lon),
+        copyNumber(r.temperatureC),
+        copyNumber(r.activity),
+        copyNumber(r.batteryPct),
+        copyNumber(r.rssi),
+      ].join('\t') + '\n';
+    if (chunk.length > 64 * 1024) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+function copyNumber(value: number | null | undefined): string {
+  return value === null || value === undefined ? '\\N' : String(value);
+}
+
+/** COPY text format: backslash, tab, newline and carriage return must be escaped. */
+export function escapeCopyText(value: string): string {
+  return value.replace(/[\\\t\n\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+  );
+}

@@ -1,0 +1,258 @@
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { areaM2, bboxOf, type MultiPolygon, type Polygon } from '../../geo/index.ts';
+import { generateSecret, hashSecret } from '../auth/secrets.ts';
+import type { Queryable, Storage } from '../db/storage.ts';
+import { AppError } from '../errors.ts';
+import { silentLogger, type Logger } from '../logger.ts';
+import type { PortfolioFile } from './portfolio-file.ts';
+
+export const demoPortfolioPath = fileURLToPath(
+  new URL('../../fixtures/demo/portfolio.json', import.meta.url),
+);
+
+export interface SeedResult {
+  readonly seeded: boolean;
+  readonly counts?: Record<string, number>;
+  /** Where the demo gateways' one-time secrets were written (mode 0600). */
+  readonly secretsFile?: string;
+}
+
+/**
+ * Loads the demo portfolio into an empty database (no branches yet) in one transaction; does
+ * nothing on a database that already holds a portfolio. Gateway secrets are generated here, stored
+ * hashed, and written once to `<dataDir>/demo-gateway-secrets.json` for the developer to use.
+ */
+export async function seedDemoPortfolio(
+  storage: Storage,
+  options: { dataDir: string; file?: string; logger?: Logger },
+): Promise<SeedResult> {
+  const logger = options.logger ?? silentLogger;
+  const portfolio = JSON.parse(
+    await readFile(options.file ?? demoPortfolioPath, 'utf8'),
+  ) as PortfolioFile;
+  const secrets = await Promise.all(
+    portfolio.gateways.map(async (g) => {
+      const secret = generateSecret();
+      return { code: g.code, secret, hash: await hashSecret(secret) };
+    }),
+  );
+
+  const result = await storage.transaction(async (tx) => {
+    await tx.query(`select pg_advisory_xact_lock(hashtext('pledgewatch.seed'))`);
+    const { rows } = await tx.query<{ empty: boolean }>(
+      'select not exists (select 1 from branches) as empty',
+    );
+    if (rows[0]?.empty !== true) return { seeded: false } as const;
+    const counts = await insertPortfolio(
+      tx,
+      portfolio,
+      new Map(secrets.map((s) => [s.code, s.hash])),
+    );
+    await tx.query(
+      `insert into audit_log (actor_kind, actor_id, action, entity_type, after)
+       values ('system', 'demo-seed', 'seed', 'portfolio', $1)`,
+      [JSON.stringify(counts)],
+    );
+    return { seeded: true, counts } as const;
+  });
+  if (!result.seeded) return result;
+
+  await mkdir(options.dataDir, { recursive: true });
+  const secretsFile = path.join(options.dataDir, 'demo-gateway-secrets.json');
+  const content = Object.fromEntries(secrets.map((s) => [s.code, s.secret]));
+  await writeFile(secretsFile, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
+  await chmod(secretsFile, 0o600);
+  logger.info('demo portfolio loaded', { ...result.counts, gatewaySecretsFile: secretsFile });
+  return { ...result, secretsFile };
+}
+
+async function insertPortfolio(
+  tx: Queryable,
+  p: PortfolioFile,
+  secretHashes: ReadonlyMap<string, string>,
+): Promise<Record<string, number>> {
+  const ids = {
+    branch: new Map<string, string>(),
+    user: new Map<string, string>(),
+    borrower: new Map<string, string>(),
+    loan: new Map<string, string>(),
+    farm: new Map<string, string>(),
+    herd: new Map<string, string>(),
+    gateway: new Map<string, string>(),
+  };
+  const lookup = (map: Map<string, string>, key: string | null, what: string): string | null => {
+    if (key === null) return null;
+    const id = map.get(key);
+    if (id === undefined)
+      throw new AppError(
+        'invalid_portfolio',
+        `demo portfolio: ${what} ${JSON.stringify(key)} is not defined`,
+      );
+    return id;
+  };
+  const insert = async (sql: string, params: unknown[]): Promise<string> => {
+    const { rows } = await tx.query<{ id: string }>(sql, params as never[]);
+    const id = rows[0]?.id;
+    if (id === undefined)
+      throw new AppError(
+        'invalid_portfolio',
+        `demo portfolio: insert returned no id (${sql.slice(0, 40)})`,
+      );
+    return id;
+  };
+
+  for (const crop of p.cropTypes) {
+    await tx.query(
+      'insert into crop_types (code, name) values ($1, $2) on conflict (code) do nothing',
+      [crop.code, crop.name],
+    );
+  }
+  for (const b of p.branches) {
+    ids.branch.set(
+      b.code,
+      await insert('insert into branches (code, name) values ($1, $2) returning id', [
+        b.code,
+        b.name,
+      ]),
+    );
+  }
+  for (const u of p.users) {
+    ids.user.set(
+      u.email,
+      await insert(
+        'insert into users (branch_id, email, display_name, role) values ($1, $2, $3, $4) returning id',
+        [lookup(ids.branch, u.branchCode, 'branch'), u.email, u.displayName, u.role],
+      ),
+    );
+  }
+  for (const b of p.borrowers) {
+    ids.borrower.set(
+      b.ref,
+      await insert(
+        'insert into borrowers (branch_id, ref, name, registration_no) values ($1, $2, $3, $4) returning id',
+        [lookup(ids.branch, b.branchCode, 'branch'), b.ref, b.name, b.registrationNo],
+      ),
+    );
+  }
+  for (const l of p.loans) {
+    ids.loan.set(
+      l.reference,
+      await insert(
+        `insert into loans (borrower_id, branch_id, officer_id, reference, amount, balance, currency, disbursed_on, matures_on)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
+        [
+          lookup(ids.borrower, l.borrowerRef, 'borrower'),
+          lookup(ids.branch, l.branchCode, 'branch'),
+          lookup(ids.user, l.officerEmail, 'officer'),
+          l.reference,
+          l.amount,
+          l.balance,
+          l.currency,
+          l.disbursedOn,
+          l.maturesOn,
+        ],
+      ),
+    );
+  }
+  for (const f of p.farms) {
+    ids.farm.set(
+      f.code,
+      await insert(
+        `insert into farms (borrower_id, code, name, boundary, ${areaColumns})
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
+        [
+          lookup(ids.borrower, f.borrowerRef, 'borrower'),
+          f.code,
+          f.name,
+          JSON.stringify(f.boundary),
+          ...areaAndBbox(f.boundary),
+        ],
+      ),
+    );
+  }
+  for (const parcel of p.parcels) {
+    await insert(
+      `insert into parcels (farm_id, loan_id, code, geometry, ${areaColumns},
+                            declared_crop_code, declared_area_m2, season, season_start, season_end)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning id`,
+      [
+        lookup(ids.farm, parcel.farmCode, 'farm'),
+        lookup(ids.loan, parcel.loanReference, 'loan'),
+        parcel.code,
+        JSON.stringify(parcel.geometry),
+        ...areaAndBbox(parcel.geometry),
+        parcel.declaredCropCode,
+        parcel.declaredAreaM2,
+        parcel.season,
+        parcel.seasonStart,
+        parcel.seasonEnd,
+      ],
+    );
+  }
+  for (const h of p.herds) {
+    ids.herd.set(
+      h.code,
+      await insert(
+        `insert into herds (farm_id, loan_id, code, name, species, pledged_head_count, value_per_head, currency)
+         values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
+        [
+          lookup(ids.farm, h.farmCode, 'farm'),
+          lookup(ids.loan, h.loanReference, 'loan'),
+          h.code,
+          h.name,
+          h.species,
+          h.pledgedHeadCount,
+          h.valuePerHead,
+          h.currency,
+        ],
+      ),
+    );
+  }
+  for (const g of p.gateways) {
+    ids.gateway.set(
+      g.code,
+      await insert(
+        'insert into gateways (farm_id, code, name, secret_hash) values ($1, $2, $3, $4) returning id',
+        [lookup(ids.farm, g.farmCode, 'farm'), g.code, g.name, secretHashes.get(g.code)],
+      ),
+    );
+  }
+  const tagHerds = p.earTags.map((t) => lookup(ids.herd, t.herdCode, 'herd'));
+  await tx.query(
+    'insert into ear_tags (herd_id, tag_code) select * from unnest($1::uuid[], $2::text[])',
+    [tagHerds, p.earTags.map((t) => t.tagCode)],
+  );
+  for (const cam of p.cameras) {
+    await insert(
+      'insert into cameras (farm_id, gateway_id, code, name, zone) values ($1, $2, $3, $4, $5) returning id',
+      [
+        lookup(ids.farm, cam.farmCode, 'farm'),
+        lookup(ids.gateway, cam.gatewayCode, 'gateway'),
+        cam.code,
+        cam.name,
+        cam.zone,
+      ],
+    );
+  }
+  return {
+    branches: p.branches.length,
+    users: p.users.length,
+    borrowers: p.borrowers.length,
+    loans: p.loans.length,
+    farms: p.farms.length,
+    parcels: p.parcels.length,
+    herds: p.herds.length,
+    gateways: p.gateways.length,
+    earTags: p.earTags.length,
+    cameras: p.cameras.length,
+  };
+}
+
+const areaColumns = 'area_m2, min_lng, min_lat, max_lng, max_lat';
+
+function areaAndBbox(geometry: Polygon | MultiPolygon): [number, number, number, number, number] {
+  const [minLng, minLat, maxLng, maxLat] = bboxOf(geometry);
+  return [areaM2(geometry), minLng, minLat, maxLng, maxLat];
+}
