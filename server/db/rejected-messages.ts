@@ -23,8 +23,11 @@ export async function recordRejections(
   await tx.query(
     `insert into rejected_messages
        (received_at, source, topic, client_id, farm_id, gateway_id, payload, reason_code, reason, details)
-     select * from unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::uuid[],
-                          $7::bytea[], $8::text[], $9::text[], $10::jsonb[])`,
+     select received_at, source, topic, client_id, farm_id, gateway_id, decode(payload_hex, 'hex'),
+            reason_code, reason, details
+     from unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::uuid[],
+                 $7::text[], $8::text[], $9::text[], $10::jsonb[])
+       as r(received_at, source, topic, client_id, farm_id, gateway_id, payload_hex, reason_code, reason, details)`,
     [
       rejections.map((r) => r.receivedAt.toISOString()),
       rejections.map((r) => r.source),
@@ -32,7 +35,8 @@ export async function recordRejections(
       rejections.map((r) => r.clientId),
       rejections.map((r) => r.farmId),
       rejections.map((r) => r.gatewayId),
-      rejections.map((r) => (r.payload === null ? null : '\\x' + r.payload.toString('hex'))),
+      // hex text: both drivers pass text arrays the same way, bytea arrays they do not.
+      rejections.map((r) => (r.payload === null ? null : r.payload.toString('hex'))),
       rejections.map((r) => r.reasonCode),
       rejections.map((r) => r.reason),
       rejections.map((r) => (r.details === null ? null : JSON.stringify(r.details))),
