@@ -93,9 +93,13 @@ function overview(): string {
 
 export async function runCli(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    process.stderr.write(overview() + '\n');
+    return 1;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(overview() + '\n');
-    return name === undefined ? 1 : 0;
+    return 0;
   }
   const command = commands[name];
   if (command === undefined) {

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { areaM2, bboxOf, type MultiPolygon, type Polygon } from '../../geo/index.ts';
@@ -39,33 +39,42 @@ export async function seedDemoPortfolio(
     }),
   );
 
-  const result = await storage.transaction(async (tx) => {
-    await tx.query(`select pg_advisory_xact_lock(hashtext('pledgewatch.seed'))`);
-    const { rows } = await tx.query<{ empty: boolean }>(
-      'select not exists (select 1 from branches) as empty',
-    );
-    if (rows[0]?.empty !== true) return { seeded: false } as const;
-    const counts = await insertPortfolio(
-      tx,
-      portfolio,
-      new Map(secrets.map((s) => [s.code, s.hash])),
-    );
-    await tx.query(
-      `insert into audit_log (actor_kind, actor_id, action, entity_type, after)
-       values ('system', 'demo-seed', 'seed', 'portfolio', $1)`,
-      [JSON.stringify(counts)],
-    );
-    return { seeded: true, counts } as const;
-  });
-  if (!result.seeded) return result;
-
+  // The secrets file is written before the seed commits: a crash after the commit must not leave
+  // gateways whose secrets nobody can recover. A failed seed removes the file again; a crash before
+  // the commit leaves a stale file that the next (re-)seed overwrites.
   await mkdir(options.dataDir, { recursive: true });
   const secretsFile = path.join(options.dataDir, 'demo-gateway-secrets.json');
-  const content = Object.fromEntries(secrets.map((s) => [s.code, s.secret]));
-  await writeFile(secretsFile, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
-  await chmod(secretsFile, 0o600);
-  logger.info('demo portfolio loaded', { ...result.counts, gatewaySecretsFile: secretsFile });
-  return { ...result, secretsFile };
+  let wroteSecrets = false;
+  try {
+    const result = await storage.transaction(async (tx) => {
+      await tx.query(`select pg_advisory_xact_lock(hashtext('pledgewatch.seed'))`);
+      const { rows } = await tx.query<{ empty: boolean }>(
+        'select not exists (select 1 from branches) as empty',
+      );
+      if (rows[0]?.empty !== true) return { seeded: false } as const;
+      const counts = await insertPortfolio(
+        tx,
+        portfolio,
+        new Map(secrets.map((s) => [s.code, s.hash])),
+      );
+      await tx.query(
+        `insert into audit_log (actor_kind, actor_id, action, entity_type, after)
+         values ('system', 'demo-seed', 'seed', 'portfolio', $1)`,
+        [JSON.stringify(counts)],
+      );
+      const content = Object.fromEntries(secrets.map((s) => [s.code, s.secret]));
+      await writeFile(secretsFile, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
+      await chmod(secretsFile, 0o600);
+      wroteSecrets = true;
+      return { seeded: true, counts } as const;
+    });
+    if (!result.seeded) return result;
+    logger.info('demo portfolio loaded', { ...result.counts, gatewaySecretsFile: secretsFile });
+    return { ...result, secretsFile };
+  } catch (error) {
+    if (wroteSecrets) await rm(secretsFile, { force: true });
+    throw error;
+  }
 }
 
 async function insertPortfolio(

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { AppEnv, Services } from '../app-env.ts';
 import { createGatewayAuthenticator, parseBasicAuth } from '../auth/gateway-auth.ts';
 import { recordRejections } from '../db/rejected-messages.ts';
-import { AppError, InvalidInputError } from '../errors.ts';
+import { AppError, InvalidInputError, UnauthorizedError } from '../errors.ts';
 import { ingestTagReadings } from '../readings/ingest-tag-readings.ts';
 
 const topic = 'POST /api/ingest/tag-readings';
