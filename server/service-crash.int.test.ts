@@ -2,8 +2,13 @@
  * Acceptance: the service is killed (SIGKILL) in the middle of a bulk write and restarted.
  * Nothing that was acknowledged is lost, nothing is written twice.
  *
- * The real service runs as a child process (`node bin/pledgewatch.js serve`) on a fresh TimescaleDB
- * database; a gateway posts batches of ear-tag readings over HTTP, several at a time.
+ * The real service runs as a child process (`node bin/pledgewatch.js serve`), once per backend: on a
+ * fresh TimescaleDB database (DATABASE_URL), and on the embedded PGlite database in its data folder
+ * (no DATABASE_URL). A gateway posts batches of ear-tag readings over HTTP, several at a time.
+ *
+ * The stored rows are read behind the service's back: over a direct `pg` connection for TimescaleDB,
+ * and for PGlite by opening the data folder in this process. PGlite has one owner at a time, so the
+ * rows are read only while no service runs: after the kill (before the restart) and after the stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -12,7 +17,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './testing/databases.ts';
+import { openPgliteStorage } from './db/pglite-storage.ts';
+import { createTestDatabase } from './testing/databases.ts';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const gatewayCode = 'GW-KRT-01';
@@ -175,22 +181,85 @@ function isFullAck(answer: { status: number; body: unknown }, size: number): boo
   );
 }
 
-async function storedKeys(client: pg.Client): Promise<Map<string, number>> {
-  const { rows } = await client.query<{ tag_code: string; observed_at: Date; n: number }>(
-    `select tag_code, observed_at, count(*)::int as n from tag_readings group by 1, 2`,
-  );
-  return new Map(rows.map((row) => [keyOf(row.tag_code, row.observed_at), row.n]));
+/** Reads the stored rows; opened only while no service runs. */
+interface RowReader {
+  query<Row extends Record<string, unknown>>(sql: string): Promise<Row[]>;
+  close(): Promise<void>;
 }
 
-describe('the service killed in the middle of a bulk write', () => {
-  let database: TestDatabase | undefined;
+/** A fresh, empty database for one run of the service. */
+interface CrashDatabase {
+  /** What the service's env adds to the PW_* variables: DATABASE_URL, or nothing for PGlite. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The pid lock file the service holds while it runs, or null when it holds none. */
+  readonly lockFile: string | null;
+  openReader(): Promise<RowReader>;
+  drop(): Promise<void>;
+}
+
+interface CrashBackend {
+  readonly name: 'timescaledb' | 'pglite';
+  create(dataDir: string): Promise<CrashDatabase>;
+}
+
+const backends: readonly CrashBackend[] = [
+  {
+    name: 'timescaledb',
+    create: async () => {
+      const database = await createTestDatabase();
+      return {
+        env: { DATABASE_URL: database.url },
+        lockFile: null,
+        openReader: async () => {
+          const client = new pg.Client({ connectionString: database.url });
+          await client.connect();
+          return {
+            query: async <Row extends Record<string, unknown>>(sql: string) =>
+              (await client.query<Row>(sql)).rows,
+            close: () => client.end(),
+          };
+        },
+        drop: () => database.drop(),
+      };
+    },
+  },
+  {
+    name: 'pglite',
+    create: (dataDir) =>
+      Promise.resolve({
+        env: {},
+        lockFile: path.join(dataDir, 'pglite.lock'),
+        openReader: async () => {
+          // Takes over the lock a killed service left behind, and replays its WAL.
+          const storage = await openPgliteStorage({ dataDir });
+          return {
+            query: async <Row extends Record<string, unknown>>(sql: string) =>
+              (await storage.query<Row>(sql)).rows,
+            close: () => storage.close(),
+          };
+        },
+        // The database lives in the data folder, which afterAll removes.
+        drop: () => Promise.resolve(),
+      }),
+  },
+];
+
+interface StoredRows {
+  /** `count(*)` of tag_readings. */
+  readonly count: number;
+  /** How many times each (tag, observed_at) is stored. */
+  readonly keys: Map<string, number>;
+}
+
+describe.each(backends)('the service on $name killed in the middle of a bulk write', (backend) => {
+  let database: CrashDatabase | undefined;
   let dataDir: string | undefined;
-  let client: pg.Client | undefined;
   const services: ServiceProcess[] = [];
+  const openReaders = new Set<RowReader>();
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    dataDir = await mkdtemp(path.join(tmpdir(), 'pledgewatch-crash-'));
+    dataDir = await mkdtemp(path.join(tmpdir(), `pledgewatch-crash-${backend.name}-`));
+    database = await backend.create(dataDir);
   });
 
   afterAll(async () => {
@@ -200,16 +269,38 @@ describe('the service killed in the middle of a bulk write', () => {
         await waitForExit(service, 5_000);
       }
     }
-    await client?.end();
+    for (const reader of openReaders) await reader.close();
     await database?.drop();
     if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
   });
 
+  /** Opens a reader, reads every stored reading and closes it again (PGlite: frees the folder). */
+  async function readStoredRows(db: CrashDatabase): Promise<StoredRows> {
+    const reader = await db.openReader();
+    openReaders.add(reader);
+    try {
+      const counted = await reader.query<{ n: number }>(
+        'select count(*)::int as n from tag_readings',
+      );
+      const grouped = await reader.query<{ tag_code: string; observed_at: Date; n: number }>(
+        'select tag_code, observed_at, count(*)::int as n from tag_readings group by 1, 2',
+      );
+      return {
+        count: counted[0]?.n ?? -1,
+        keys: new Map(grouped.map((row) => [keyOf(row.tag_code, row.observed_at), row.n])),
+      };
+    } finally {
+      openReaders.delete(reader);
+      await reader.close();
+    }
+  }
+
   it('loses no acknowledged reading and writes none twice', async () => {
     if (database === undefined || dataDir === undefined) throw new Error('setup failed');
     const deadline = Date.now() + deadlineMs;
+    const label = `crash test [${backend.name}]`;
     const env = {
-      DATABASE_URL: database.url,
+      ...database.env,
       PW_HTTP_PORT: '0',
       PW_HTTP_HOST: '127.0.0.1',
       PW_DATA_DIR: dataDir,
@@ -219,9 +310,11 @@ describe('the service killed in the middle of a bulk write', () => {
 
     const first = await spawnService(env, deadline);
     services.push(first);
-    expect(first.logLines.some((line) => parseLogLine(line)?.msg === 'demo portfolio loaded')).toBe(
-      true,
-    );
+    const firstLog = first.logLines.map(parseLogLine);
+    expect(firstLog.find((entry) => entry?.msg === 'listening')).toMatchObject({
+      backend: backend.name,
+    });
+    expect(firstLog.some((entry) => entry?.msg === 'demo portfolio loaded')).toBe(true);
     const secrets = JSON.parse(
       await readFile(path.join(dataDir, 'demo-gateway-secrets.json'), 'utf8'),
     ) as Record<string, string>;
@@ -272,7 +365,7 @@ describe('the service killed in the middle of a bulk write', () => {
 
     const notSent = batches.length - next;
     console.log(
-      `crash test: ${batchCount} batches x ${batchSize} readings = ${totalReadings} readings; ` +
+      `${label}: ${batchCount} batches x ${batchSize} readings = ${totalReadings} readings; ` +
         `acknowledged before the kill: ${acked.size}; in flight at the kill: ${inFlightAtKill.length} ` +
         `(batches ${inFlightAtKill.join(', ')}); failed by the kill: ${failedByKill.length}; ` +
         `never sent: ${notSent} (${[...new Set(failedByKill.map((f) => f.error))].join('; ')})`,
@@ -282,10 +375,13 @@ describe('the service killed in the middle of a bulk write', () => {
     expect(failedByKill.length).toBeGreaterThanOrEqual(1);
     expect(acked.size).toBeGreaterThanOrEqual(killAfterAcks);
 
+    // The killed service could not release its lock: reading the rows below takes it over.
+    if (database.lockFile !== null) {
+      expect((await readFile(database.lockFile, 'utf8')).trim()).toBe(String(first.child.pid));
+    }
+
     // Before anything is resent: every acknowledged reading is stored.
-    client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    const afterKill = await storedKeys(client);
+    const afterKill = (await readStoredRows(database)).keys;
     for (const index of acked.keys()) {
       const missing = (batches[index] ?? []).filter(
         (r) => !afterKill.has(keyOf(r.tagId, r.observedAt)),
@@ -303,7 +399,7 @@ describe('the service killed in the middle of a bulk write', () => {
       if (stored === batchSize) committedUnacked += 1;
     }
     console.log(
-      `crash test: rows after the kill: ${afterKill.size}; unacknowledged batches committed anyway: ${committedUnacked}`,
+      `${label}: rows after the kill: ${afterKill.size}; unacknowledged batches committed anyway: ${committedUnacked}`,
     );
 
     // Phase 2: restart on the same database and data folder; resend what was not acknowledged,
@@ -334,25 +430,26 @@ describe('the service killed in the middle of a bulk write', () => {
       expect(answers.get(index)).toMatchObject({ accepted: 0, duplicates: batchSize });
     }
     console.log(
-      `crash test: resent ${unacked.length} unacknowledged + ${retried.length} acknowledged batches; ` +
+      `${label}: resent ${unacked.length} unacknowledged + ${retried.length} acknowledged batches; ` +
         `duplicates answered: ${[...answers.values()].reduce((sum, a) => sum + a.duplicates, 0)}`,
     );
 
-    // Every reading exactly once.
-    const { rows } = await client.query<{ n: number }>(
-      'select count(*)::int as n from tag_readings',
-    );
-    expect(rows[0]?.n).toBe(totalReadings);
-    const final = await storedKeys(client);
-    expect(final.size).toBe(totalReadings);
-    expect([...final.values()].every((n) => n === 1)).toBe(true);
-    const absent = batches.flat().filter((r) => !final.has(keyOf(r.tagId, r.observedAt)));
-    expect(absent).toEqual([]);
-
-    // A clean stop.
+    // A clean stop; the embedded database's lock goes with it.
     second.child.kill('SIGTERM');
     const stopped = await waitForExit(second, Math.min(5_000, remainingMs(deadline)));
     expect(stopped).toEqual({ code: 0, signal: null });
+    if (database.lockFile !== null) {
+      await expect(readFile(database.lockFile, 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+    }
+
+    // Every reading exactly once (read with the service stopped: PGlite has one owner).
+    const final = await readStoredRows(database);
+    expect(final.count).toBe(totalReadings);
+    expect(final.keys.size).toBe(totalReadings);
+    expect([...final.keys.values()].every((n) => n === 1)).toBe(true);
+    const absent = batches.flat().filter((r) => !final.keys.has(keyOf(r.tagId, r.observedAt)));
+    expect(absent).toEqual([]);
+    console.log(`${label}: rows after the restart, resend and stop: ${final.count}`);
   });
 });
 

@@ -21,10 +21,13 @@ export function createIngestRoutes(services: Services): Hono<AppEnv> {
     const credentials = parseBasicAuth(c.req.header('authorization'));
     const gateway = await authenticate(credentials.user, credentials.secret).catch(
       (error: unknown) => {
-        services.logger.warn('gateway refused', {
-          gateway: credentials.user,
-          requestId: c.get('requestId'),
-        });
+        // Only a refusal is worth a warning; a database failure is logged by the error handler.
+        if (error instanceof UnauthorizedError) {
+          services.logger.warn('gateway refused', {
+            gateway: credentials.user,
+            requestId: c.get('requestId'),
+          });
+        }
         throw error;
       },
     );
