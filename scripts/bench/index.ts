@@ -6,6 +6,7 @@ import type { BenchSuite } from './lib/types.ts';
 
 const registry: Readonly<Record<string, () => Promise<BenchSuite>>> = {
   'bulk-write': async () => (await import('./bulk-write.ts')).bulkWrite,
+  geofence: async () => (await import('./geofence.ts')).geofence,
 };
 
 export const suiteNames: readonly string[] = Object.keys(registry);
