@@ -1,6 +1,7 @@
 import type { Config } from './config.ts';
 import type { Storage, StorageInfo } from './db/storage.ts';
 import type { Logger } from './logger.ts';
+import type { Principal } from './auth/principal.ts';
 
 /** What every route may use; built once by the composition root. */
 export interface Services {
@@ -14,5 +15,7 @@ export interface Services {
 export interface AppEnv {
   Variables: {
     requestId: string;
+    /** Set by the authentication middleware on every /api route that needs a user. */
+    principal: Principal;
   };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FarmCollection, Health } from './api-types.ts';
 import { createApp } from './app.ts';
+import { newApiKey } from './auth/tokens.ts';
 import { loadConfig } from './config.ts';
 import { migrate } from './db/migrate.ts';
 import type { Storage } from './db/storage.ts';
@@ -16,6 +17,7 @@ describe.each(testBackends)('HTTP API on $name', (backend) => {
   let dataDir: string;
   let app: ReturnType<typeof createApp>;
   let gatewayAuth: string;
+  let adminAuth: string;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'pw-app-'));
@@ -26,6 +28,14 @@ describe.each(testBackends)('HTTP API on $name', (backend) => {
       await readFile(path.join(dataDir, 'demo-gateway-secrets.json'), 'utf8'),
     ) as Record<string, string>;
     gatewayAuth = 'Basic ' + Buffer.from(`GW-KRT-01:${secrets['GW-KRT-01']}`).toString('base64');
+    // An admin's API key, made directly in the database: the portfolio API needs a caller.
+    const key = newApiKey();
+    await storage.query(
+      `insert into api_keys (user_id, name, prefix, key_hash)
+       select id, 'app test', $1, $2 from users where role = 'admin'`,
+      [key.prefix, key.secretHash],
+    );
+    adminAuth = `Bearer ${key.key}`;
     const config = loadConfig({ PW_HTTP_BODY_LIMIT_BYTES: '65536', PW_INGEST_MAX_READINGS: '100' });
     app = createApp({
       config,
@@ -59,7 +69,7 @@ describe.each(testBackends)('HTTP API on $name', (backend) => {
       expect(health).toMatchObject({
         status: 'ok',
         backend: backend.name,
-        schemaVersion: backend.name === 'pglite' ? '0002' : '0003',
+        schemaVersion: '0004',
       });
       expect(health.versions.postgres).toMatch(/^\d+\.\d+/);
       if (backend.name === 'pglite') expect(health.versions.timescaledb).toBeNull();
@@ -68,8 +78,16 @@ describe.each(testBackends)('HTTP API on $name', (backend) => {
   });
 
   describe('GET /api/farms', () => {
-    it('returns the demo farms as GeoJSON with their portfolio facts', async () => {
+    it('refuses a caller without credentials', async () => {
       const response = await app.request('/api/farms');
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+        'unauthorized',
+      );
+    });
+
+    it('returns the demo farms as GeoJSON with their portfolio facts', async () => {
+      const response = await app.request('/api/farms', { headers: { authorization: adminAuth } });
       expect(response.status).toBe(200);
       const farms = (await response.json()) as FarmCollection;
       expect(farms.type).toBe('FeatureCollection');
@@ -88,7 +106,11 @@ describe.each(testBackends)('HTTP API on $name', (backend) => {
 
   describe('errors', () => {
     it('answers an unknown route with the error envelope and a request id', async () => {
-      const response = await app.request('/api/nothing-here');
+      // Without credentials everything under /api is a 401: a stranger cannot map the routes.
+      expect((await app.request('/api/nothing-here')).status).toBe(401);
+      const response = await app.request('/api/nothing-here', {
+        headers: { authorization: adminAuth },
+      });
       expect(response.status).toBe(404);
       const body = (await response.json()) as {
         error: { code: string; message: string; requestId: string };

@@ -1,32 +1,21 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { existsSync } from 'node:fs';
 import type { AppEnv, Services } from './app-env.ts';
 import { envelope, createErrorHandler } from './http-errors.ts';
 import { createHealthRoutes } from './routes/health.ts';
-import { createFarmRoutes } from './routes/farms.ts';
 import { createIngestRoutes } from './routes/ingest.ts';
+import { createApiApp } from './api/api-app.ts';
+import { limitRequestBodies } from './api/body-limits.ts';
+import { importBodyLimits } from './resources/import-routes.ts';
 
 /** The HTTP application: one sub-app per resource, one error handler. No listening here. */
 export function createApp(services: Services, options: { webRoot?: string } = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId());
-  app.use(
-    bodyLimit({
-      maxSize: services.config.http.bodyLimitBytes,
-      onError: (c) =>
-        c.json(
-          envelope(
-            'payload_too_large',
-            `request body exceeds the limit of ${services.config.http.bodyLimitBytes} bytes`,
-            c.get('requestId'),
-          ),
-          413,
-        ),
-    }),
-  );
+  // One body limit for all routes; the land-register imports may send up to 20 MiB.
+  app.use(limitRequestBodies(services.config.http.bodyLimitBytes, importBodyLimits));
   app.onError(createErrorHandler(services.logger));
   app.notFound((c) =>
     c.json(
@@ -36,8 +25,8 @@ export function createApp(services: Services, options: { webRoot?: string } = {}
   );
 
   app.route('/', createHealthRoutes(services));
-  app.route('/api/farms', createFarmRoutes(services));
   app.route('/api/ingest', createIngestRoutes(services));
+  app.route('/api', createApiApp(services));
   // The built map (web/dist). Absent in a checkout that was never built: say so instead of a bare 404.
   const webRoot = options.webRoot;
   if (webRoot !== undefined && existsSync(webRoot)) {

@@ -6,7 +6,19 @@ import { readFileSync } from 'node:fs';
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     const config = loadConfig({}, { cwd: '/srv/pw' });
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, bodyLimitBytes: 1048576 });
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      bodyLimitBytes: 1048576,
+      trustProxy: false,
+    });
+    expect(config.auth).toEqual({
+      sessionTtlMs: 12 * 3_600_000,
+      sessionCookieSecure: false,
+      loginWindowMs: 15 * 60_000,
+      loginMaxFailuresPerEmail: 5,
+      loginMaxFailuresPerIp: 20,
+    });
     expect(config.dataDir).toBe('/srv/pw/.data');
     expect(config.databaseUrl).toBeNull();
     expect(config.mqtt.url).toBeNull();
@@ -29,6 +41,30 @@ describe('loadConfig', () => {
     expect(config.demoSeed).toBe(false);
     expect(config.logLevel).toBe('debug');
     expect(config.dataDir).toBe('/var/lib/pw');
+  });
+
+  it('reads the login and session settings', () => {
+    const config = loadConfig({
+      PW_HTTP_TRUST_PROXY: 'true',
+      PW_SESSION_TTL_MS: '3600000',
+      PW_SESSION_COOKIE_SECURE: 'true',
+      PW_LOGIN_WINDOW_MS: '60000',
+      PW_LOGIN_MAX_FAILURES_PER_EMAIL: '3',
+      PW_LOGIN_MAX_FAILURES_PER_IP: '10',
+    });
+    expect(config.http.trustProxy).toBe(true);
+    expect(config.auth).toEqual({
+      sessionTtlMs: 3_600_000,
+      sessionCookieSecure: true,
+      loginWindowMs: 60_000,
+      loginMaxFailuresPerEmail: 3,
+      loginMaxFailuresPerIp: 10,
+    });
+    expect(() =>
+      loadConfig({ PW_SESSION_TTL_MS: '5', PW_LOGIN_MAX_FAILURES_PER_EMAIL: '0' }),
+    ).toThrow(
+      /PW_SESSION_TTL_MS: expected milliseconds 60000-2592000000, got "5"\n.*PW_LOGIN_MAX_FAILURES_PER_EMAIL: expected integer 1-1000, got "0"/,
+    );
   });
 
   it('reports every problem at once, naming variable, rule and value', () => {

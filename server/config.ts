@@ -7,7 +7,13 @@ import { ConfigError } from './errors.ts';
 import type { LogLevel } from './logger.ts';
 
 export interface Config {
-  readonly http: { readonly host: string; readonly port: number; readonly bodyLimitBytes: number };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly bodyLimitBytes: number;
+    /** Believe X-Forwarded-For / X-Forwarded-Proto: only behind a reverse proxy that sets them. */
+    readonly trustProxy: boolean;
+  };
   /** Folder for the embedded database and other local state. */
   readonly dataDir: string;
   /** TimescaleDB/PostgreSQL URL; null selects the embedded PGlite database in `dataDir`. */
@@ -21,6 +27,15 @@ export interface Config {
     readonly wsPort: number;
   };
   readonly ingest: { readonly maxReadingsPerRequest: number };
+  readonly auth: {
+    readonly sessionTtlMs: number;
+    /** Mark the session cookie Secure even on plain-HTTP requests (TLS ends at a proxy). */
+    readonly sessionCookieSecure: boolean;
+    /** Failed logins are counted over this sliding window. */
+    readonly loginWindowMs: number;
+    readonly loginMaxFailuresPerEmail: number;
+    readonly loginMaxFailuresPerIp: number;
+  };
   readonly demoSeed: boolean;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
@@ -84,6 +99,10 @@ export const variables = {
   PW_HTTP_HOST: { default: '127.0.0.1', doc: 'Address the HTTP API and map listen on.' },
   PW_HTTP_PORT: { default: '8080', doc: 'HTTP port (0 picks a free one).' },
   PW_HTTP_BODY_LIMIT_BYTES: { default: '1048576', doc: 'Largest accepted request body.' },
+  PW_HTTP_TRUST_PROXY: {
+    default: 'false',
+    doc: 'Believe X-Forwarded-For/-Proto (client address, https) from a reverse proxy in front.',
+  },
   PW_DATA_DIR: { default: '.data', doc: 'Folder for the embedded database and local state.' },
   DATABASE_URL: {
     default: null,
@@ -95,6 +114,20 @@ export const variables = {
   PW_MQTT_PORT: { default: '1883', doc: 'Embedded broker MQTT/TCP port.' },
   PW_MQTT_WS_PORT: { default: '8083', doc: 'Embedded broker MQTT-over-WebSocket port.' },
   PW_INGEST_MAX_READINGS: { default: '10000', doc: 'Most readings accepted in one request.' },
+  PW_SESSION_TTL_MS: { default: '43200000', doc: 'How long a web session lasts after login.' },
+  PW_SESSION_COOKIE_SECURE: {
+    default: 'false',
+    doc: 'Always mark the session cookie Secure (https requests get it anyway).',
+  },
+  PW_LOGIN_WINDOW_MS: { default: '900000', doc: 'Window over which failed logins are counted.' },
+  PW_LOGIN_MAX_FAILURES_PER_EMAIL: {
+    default: '5',
+    doc: 'Failed logins for one email in the window before 429.',
+  },
+  PW_LOGIN_MAX_FAILURES_PER_IP: {
+    default: '20',
+    doc: 'Failed logins from one client address in the window before 429.',
+  },
   PW_DEMO_SEED: { default: 'true', doc: 'Load the demo portfolio into an empty database.' },
   PW_LOG_LEVEL: { default: 'info', doc: 'debug, info, warn or error.' },
   PW_SHUTDOWN_TIMEOUT_MS: { default: '10000', doc: 'Longest wait for in-flight work at stop.' },
@@ -125,6 +158,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       host: read('PW_HTTP_HOST', parsers.str()),
       port: read('PW_HTTP_PORT', parsers.int({ min: 0, max: 65535 })),
       bodyLimitBytes: read('PW_HTTP_BODY_LIMIT_BYTES', parsers.int({ min: 1024, max: 1 << 30 })),
+      trustProxy: read('PW_HTTP_TRUST_PROXY', parsers.bool()),
     },
     dataDir: path.resolve(cwd, read('PW_DATA_DIR', parsers.str())),
     databaseUrl: read('DATABASE_URL', parsers.url(['postgres', 'postgresql']), true),
@@ -139,6 +173,19 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       maxReadingsPerRequest: read(
         'PW_INGEST_MAX_READINGS',
         parsers.int({ min: 1, max: 1_000_000 }),
+      ),
+    },
+    auth: {
+      sessionTtlMs: read('PW_SESSION_TTL_MS', parsers.ms({ min: 60_000, max: 30 * 86_400_000 })),
+      sessionCookieSecure: read('PW_SESSION_COOKIE_SECURE', parsers.bool()),
+      loginWindowMs: read('PW_LOGIN_WINDOW_MS', parsers.ms({ min: 1_000, max: 86_400_000 })),
+      loginMaxFailuresPerEmail: read(
+        'PW_LOGIN_MAX_FAILURES_PER_EMAIL',
+        parsers.int({ min: 1, max: 1_000 }),
+      ),
+      loginMaxFailuresPerIp: read(
+        'PW_LOGIN_MAX_FAILURES_PER_IP',
+        parsers.int({ min: 1, max: 100_000 }),
       ),
     },
     demoSeed: read('PW_DEMO_SEED', parsers.bool()),

@@ -61,3 +61,23 @@ export class StorageError extends AppError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super('forbidden', message, { status: 403 });
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, options: { details?: ErrorDetails; cause?: unknown } = {}) {
+    super('conflict', message, { ...options, status: 409 });
+  }
+}
+
+export class TooManyRequestsError extends AppError {
+  readonly retryAfterS: number;
+  constructor(message: string, retryAfterS: number) {
+    super('too_many_requests', message, { status: 429, details: { retryAfterS } });
+    this.retryAfterS = retryAfterS;
+  }
+}

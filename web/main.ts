@@ -3,6 +3,7 @@ import View from 'ol/View.js';
 import ScaleLine from 'ol/control/ScaleLine.js';
 import type { FarmCollection } from '../server/api-types.ts';
 import { createFarmLayer } from './layers/farms.ts';
+import { ensureSignedIn } from './login.ts';
 
 // No basemap by default: the map makes no request outside the service, and the farm boundaries
 // stay readable on the plain background.
@@ -10,7 +11,8 @@ const statusElement = document.getElementById('status');
 const listElement = document.getElementById('farms');
 
 async function start(): Promise<void> {
-  const response = await fetch('/api/farms');
+  await ensureSignedIn();
+  const response = await fetch('/api/farms', { credentials: 'same-origin' });
   if (!response.ok) throw new Error(`GET /api/farms answered ${response.status}`);
   const farms = (await response.json()) as FarmCollection;
   const layer = createFarmLayer(farms);

@@ -2,15 +2,23 @@
  * `pledgewatch` as a user runs it: a real process from bin/pledgewatch.js, its exit code and output.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openPgStorage } from '../db/pg-storage.ts';
 import { createTestDatabase } from '../testing/databases.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
-const commandNames = ['serve', 'migrate', 'seed-demo', 'config'] as const;
+const commandNames = [
+  'serve',
+  'migrate',
+  'seed-demo',
+  'create-user',
+  'create-api-key',
+  'config',
+] as const;
 
 interface Exit {
   readonly code: number | null;
@@ -138,9 +146,30 @@ function parseLogLine(line: string): ({ msg?: string } & Record<string, unknown>
   }
 }
 
-async function getJson(url: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  return { status: response.status, body: (await response.json()) as unknown };
+async function getJson(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000), ...init });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text === '' ? null : (JSON.parse(text) as unknown),
+    headers: response.headers,
+  };
+}
+
+/** Logs in over HTTP; returns the session cookie to send back. */
+async function logIn(baseUrl: string, email: string, password: string): Promise<string> {
+  const response = await getJson(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  const cookie = /pw_session=[^;]+/.exec(response.headers.get('set-cookie') ?? '')?.[0];
+  expect(cookie).toBeDefined();
+  return cookie ?? '';
 }
 
 const running = new Set<ChildProcess>();
@@ -231,19 +260,20 @@ describe('pledgewatch migrate on TimescaleDB', () => {
       const env = { DATABASE_URL: database.url, PW_DATA_DIR: await makeTmpDir() };
       const first = await runCli(['migrate'], { env });
       expect(first.code, first.stderr).toBe(0);
-      expect(JSON.parse(first.stdout)).toEqual({
-        applied: [
-          '0001_domain.sql',
-          '0002_observations_and_alerts.sql',
-          '0003_hypertables.timescaledb.sql',
-        ],
-        skipped: [],
-        alreadyApplied: 0,
-      });
+      // Every migration in the folder, the TimescaleDB ones included, in order.
+      const all = (await readdir(path.join(projectRoot, 'server/db/migrations')))
+        .filter((name) => name.endsWith('.sql'))
+        .sort();
+      expect(all.length).toBeGreaterThanOrEqual(4);
+      expect(JSON.parse(first.stdout)).toEqual({ applied: all, skipped: [], alreadyApplied: 0 });
 
       const second = await runCli(['migrate'], { env });
       expect(second.code, second.stderr).toBe(0);
-      expect(JSON.parse(second.stdout)).toEqual({ applied: [], skipped: [], alreadyApplied: 3 });
+      expect(JSON.parse(second.stdout)).toEqual({
+        applied: [],
+        skipped: [],
+        alreadyApplied: all.length,
+      });
     } finally {
       await database.drop();
     }
@@ -261,7 +291,16 @@ describe('pledgewatch serve on the embedded database', () => {
     const health = await getJson(`${first.url}/healthz`);
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'ok', backend: 'pglite' });
-    const farms = await getJson(`${first.url}/api/farms`);
+
+    // The portfolio needs a caller: a demo user logs in with the password written at seed time.
+    expect((await getJson(`${first.url}/api/farms`)).status).toBe(401);
+    const passwordsFile = path.join(env.PW_DATA_DIR, 'demo-user-passwords.json');
+    expect((await stat(passwordsFile)).mode & 0o777).toBe(0o600);
+    const passwords = JSON.parse(await readFile(passwordsFile, 'utf8')) as Record<string, string>;
+    expect(Object.keys(passwords)).toHaveLength(7);
+    const admin = 'joke.claes@pledgewatch.example';
+    const cookie = await logIn(first.url, admin, passwords[admin] ?? '');
+    const farms = await getJson(`${first.url}/api/farms`, { headers: { cookie } });
     expect(farms.status).toBe(200);
     expect(farms.body).toMatchObject({ type: 'FeatureCollection' });
     const codes = (
@@ -282,10 +321,143 @@ describe('pledgewatch serve on the embedded database', () => {
       const log = again.logLines.map(parseLogLine);
       expect(log.some((entry) => entry?.msg === 'demo portfolio loaded')).toBe(false);
       expect(log.find((entry) => entry?.msg === 'schema ready')).toMatchObject({ applied: 0 });
-      const persisted = await getJson(`${again.url}/api/farms`);
+      // The session survives the restart: it is in the database.
+      const persisted = await getJson(`${again.url}/api/farms`, { headers: { cookie } });
       expect((persisted.body as { features: unknown[] }).features).toHaveLength(4);
     } finally {
       expect(await stopServe(again)).toEqual({ code: 0, signal: null });
     }
+  });
+});
+
+describe('pledgewatch create-user and create-api-key on TimescaleDB', () => {
+  it('bootstraps a fresh installation: the first admin logs in, a script uses its key', async () => {
+    const database = await createTestDatabase();
+    const env = {
+      DATABASE_URL: database.url,
+      PW_DATA_DIR: await makeTmpDir(),
+      PW_DEMO_SEED: 'false',
+      PW_HTTP_PORT: '0',
+    };
+    try {
+      const created = await runCli(
+        ['create-user', '--email', 'it@bank.example', '--name', 'IT Operations', '--role', 'admin'],
+        { env },
+      );
+      expect(created.code, created.stderr).toBe(0);
+      const user = JSON.parse(created.stdout) as Record<string, unknown>;
+      expect(user).toMatchObject({
+        email: 'it@bank.example',
+        displayName: 'IT Operations',
+        role: 'admin',
+        branchId: null,
+        hasPassword: true,
+      });
+      const password = String(user['password']);
+      expect(password).toMatch(/^[\w-]{24}$/);
+      expect(created.stderr).toContain('shown only this once');
+
+      const keyRun = await runCli(
+        ['create-api-key', '--email', 'IT@bank.example', '--name', 'nightly export'],
+        { env },
+      );
+      expect(keyRun.code, keyRun.stderr).toBe(0);
+      const made = JSON.parse(keyRun.stdout) as { key: string; prefix: string; name: string };
+      expect(made.key).toMatch(new RegExp(`^pwk_${made.prefix}_[\\w-]{43}$`));
+      expect(made.name).toBe('nightly export');
+
+      // Neither secret is stored in the clear.
+      const storage = openPgStorage({ connectionString: database.url, poolMax: 1 });
+      try {
+        const { rows } = await storage.query<{ password_hash: string; key_hash: string }>(
+          `select u.password_hash, k.key_hash from users u join api_keys k on k.user_id = u.id`,
+        );
+        expect(rows).toHaveLength(1);
+        expect(rows[0]?.password_hash).toMatch(/^scrypt\$/);
+        expect(JSON.stringify(rows)).not.toContain(password);
+        expect(JSON.stringify(rows)).not.toContain(made.key.slice(`pwk_${made.prefix}_`.length));
+      } finally {
+        await storage.close();
+      }
+
+      const duplicate = await runCli(
+        ['create-user', '--email', 'it@bank.example', '--name', 'Again', '--role', 'admin'],
+        { env },
+      );
+      expect(duplicate.code).toBe(1);
+      expect(duplicate.stderr).toContain('already exists');
+      const noBranch = await runCli(
+        [
+          'create-user',
+          '--email',
+          'o@bank.example',
+          '--name',
+          'O',
+          '--role',
+          'officer',
+          '--branch',
+          'NOPE',
+        ],
+        { env },
+      );
+      expect(noBranch.code).toBe(1);
+      expect(noBranch.stderr).toContain('branch with code "NOPE" not found');
+      const unknownUser = await runCli(
+        ['create-api-key', '--email', 'x@bank.example', '--name', 'k'],
+        {
+          env,
+        },
+      );
+      expect(unknownUser.code).toBe(1);
+      expect(unknownUser.stderr).toContain('user with email "x@bank.example" not found');
+
+      const serve = await startServe(env);
+      try {
+        const me = await getJson(`${serve.url}/api/auth/me`, {
+          headers: { authorization: `Bearer ${made.key}` },
+        });
+        expect(me.status).toBe(200);
+        expect(me.body).toMatchObject({ email: 'it@bank.example', role: 'admin' });
+        const cookie = await logIn(serve.url, 'it@bank.example', password);
+        const users = await getJson(`${serve.url}/api/users`, { headers: { cookie } });
+        expect((users.body as { items: unknown[] }).items).toHaveLength(1);
+      } finally {
+        expect(await stopServe(serve)).toEqual({ code: 0, signal: null });
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('refuses bad arguments with the rule, before touching any database', async () => {
+    const env = {
+      PW_DATA_DIR: await makeTmpDir(),
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+    };
+    const runs = await Promise.all([
+      runCli(['create-user', '--email', 'a@bank.example', '--name', 'A'], { env }),
+      runCli(['create-user', '--email', 'a@bank.example', '--name', 'A', '--role', 'root'], {
+        env,
+      }),
+      runCli(['create-user', '--email', 'a@bank.example', '--name', 'A', '--role', 'officer'], {
+        env,
+      }),
+      runCli(['create-api-key', '--email', 'a@bank.example'], { env }),
+      runCli(['create-api-key', '--email', 'a@bank.example', '--name', 'k', '--extra', 'x'], {
+        env,
+      }),
+    ]);
+    const messages = [
+      '--role is required',
+      '--role "root" must be one of officer, supervisor, admin',
+      '--branch is required for role officer',
+      '--name is required',
+      "Unknown option '--extra'",
+    ];
+    runs.forEach((run, i) => {
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(messages[i]);
+      expect(run.stderr).toContain('--help` for usage');
+    });
   });
 });

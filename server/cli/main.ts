@@ -1,19 +1,40 @@
 /**
  * `pledgewatch <command>`: the one command-line entry point. Each command has --help.
+ *
+ * Commands load what they need when they run: the service, the database drivers and the schemas
+ * are large graphs for tsx to compile, and `--help` or `config` should not wait for them.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, redactConfig, variables, type Config } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
-import { openStorage } from '../db/open-storage.ts';
-import { seedDemoPortfolio } from '../demo/seed-demo-portfolio.ts';
-import { ConfigError, errorMessage } from '../errors.ts';
+import type { Storage } from '../db/storage.ts';
+import { AppError, ConfigError, errorMessage } from '../errors.ts';
+import { fromConstraintViolation } from '../http-errors.ts';
 import { createLogger, type Logger } from '../logger.ts';
-import { startService } from '../main.ts';
+import { CliUsageError } from './usage-error.ts';
 
 interface Command {
   readonly summary: string;
   readonly usage: string;
+  /** Checks the arguments before the configuration is read; throws CliUsageError. */
+  checkArgs?(args: readonly string[]): Promise<void>;
   run(args: string[], context: { config: Config; logger: Logger }): Promise<number>;
+}
+
+/** Opens the configured database, migrated, for one command; closes it after. */
+async function withMigratedStorage<T>(
+  config: Config,
+  logger: Logger,
+  work: (storage: Storage) => Promise<T>,
+): Promise<T> {
+  const { openStorage } = await import('../db/open-storage.ts');
+  const storage = await openStorage(config);
+  try {
+    await migrate(storage, { logger });
+    return await work(storage);
+  } finally {
+    await storage.close();
+  }
 }
 
 const commands: Record<string, Command> = {
@@ -22,6 +43,7 @@ const commands: Record<string, Command> = {
     usage:
       'pledgewatch serve\n\nConfigured by environment variables (see `pledgewatch config --help`).',
     run: async (_args, { config, logger }) => {
+      const { startService } = await import('../main.ts');
       const service = await startService(config, logger);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
@@ -42,6 +64,7 @@ const commands: Record<string, Command> = {
     usage:
       'pledgewatch migrate\n\nApplies all pending migrations in one transaction; on failure none is applied.',
     run: async (_args, { config, logger }) => {
+      const { openStorage } = await import('../db/open-storage.ts');
       const storage = await openStorage(config);
       try {
         const report = await migrate(storage, { logger });
@@ -57,15 +80,58 @@ const commands: Record<string, Command> = {
     usage:
       'pledgewatch seed-demo\n\nMigrates, then loads fixtures/demo/portfolio.json unless the database already holds a portfolio.',
     run: async (_args, { config, logger }) => {
-      const storage = await openStorage(config);
-      try {
-        await migrate(storage, { logger });
-        const result = await seedDemoPortfolio(storage, { dataDir: config.dataDir, logger });
-        process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-        return 0;
-      } finally {
-        await storage.close();
-      }
+      const { seedDemoPortfolio } = await import('../demo/seed-demo-portfolio.ts');
+      const result = await withMigratedStorage(config, logger, (storage) =>
+        seedDemoPortfolio(storage, { dataDir: config.dataDir, logger }),
+      );
+      process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      return 0;
+    },
+  },
+  'create-user': {
+    summary: 'create a user with a generated password, printed once (e.g. the first admin)',
+    usage: `pledgewatch create-user --email EMAIL --name "DISPLAY NAME" --role ROLE [--branch CODE]
+
+Creates a user with a generated password and prints it (JSON on stdout) once: it is stored only
+as a hash. ROLE is officer, supervisor or admin; officers and supervisors need --branch (the
+branch's code, e.g. KRT). Use it to make the first admin of a fresh installation:
+
+  pledgewatch create-user --email it@bank.example --name "IT Operations" --role admin
+
+Migrates the database first. On the embedded database, stop the service while it runs.`,
+    checkArgs: async (args) => void (await import('./create-user.ts')).parseCreateUserArgs(args),
+    run: async (args, { config, logger }) => {
+      const { createUserWithPassword, parseCreateUserArgs } = await import('./create-user.ts');
+      const options = parseCreateUserArgs(args);
+      const user = await withMigratedStorage(config, logger, (storage) =>
+        createUserWithPassword(storage, options),
+      );
+      process.stdout.write(JSON.stringify(user, null, 2) + '\n');
+      process.stderr.write('Store the password now: it is shown only this once.\n');
+      return 0;
+    },
+  },
+  'create-api-key': {
+    summary: 'create an API key for a user, printed once',
+    usage: `pledgewatch create-api-key --email EMAIL --name "KEY NAME"
+
+Creates an API key for the (enabled) user with EMAIL and prints it (JSON on stdout) once: only
+its hash is stored. The key acts with the user's role and branch:
+
+  curl -H "Authorization: Bearer pwk_..." localhost:8080/api/auth/me
+
+Migrates the database first. On the embedded database, stop the service while it runs.`,
+    checkArgs: async (args) =>
+      void (await import('./create-api-key.ts')).parseCreateApiKeyArgs(args),
+    run: async (args, { config, logger }) => {
+      const { createApiKeyForEmail, parseCreateApiKeyArgs } = await import('./create-api-key.ts');
+      const options = parseCreateApiKeyArgs(args);
+      const key = await withMigratedStorage(config, logger, (storage) =>
+        createApiKeyForEmail(storage, options),
+      );
+      process.stdout.write(JSON.stringify(key, null, 2) + '\n');
+      process.stderr.write('Store the key now: it is shown only this once.\n');
+      return 0;
     },
   },
   config: {
@@ -81,11 +147,12 @@ const commands: Record<string, Command> = {
 };
 
 function overview(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
   return [
     'Usage: pledgewatch <command> [--help]',
     '',
     'Commands:',
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)} ${c.summary}`),
     '',
     'Run `pledgewatch <command> --help` for a command.',
   ].join('\n');
@@ -106,7 +173,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     process.stderr.write(`pledgewatch: unknown command ${JSON.stringify(name)}\n\n${overview()}\n`);
     return 1;
   }
-  const { values, positionals } = parseArgs({
+  const { values } = parseArgs({
     args: rest,
     options: { help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
@@ -115,6 +182,18 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   if (values.help === true) {
     process.stdout.write(command.usage + '\n');
     return 0;
+  }
+  const usageFailure = (error: CliUsageError): number => {
+    process.stderr.write(
+      `pledgewatch ${name}: ${error.message}\n\nRun \`pledgewatch ${name} --help\` for usage.\n`,
+    );
+    return 1;
+  };
+  try {
+    await command.checkArgs?.(rest);
+  } catch (error) {
+    if (error instanceof CliUsageError) return usageFailure(error);
+    throw error;
   }
 
   let config: Config;
@@ -129,10 +208,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   const logger = createLogger({ level: config.logLevel });
   try {
-    return await command.run(positionals, { config, logger });
+    return await command.run(rest, { config, logger });
   } catch (error) {
-    logger.error(`${name} failed`, { error });
-    process.stderr.write(`pledgewatch ${name}: ${errorMessage(error)}\n`);
+    if (error instanceof CliUsageError) return usageFailure(error);
+    const known = error instanceof Error ? fromConstraintViolation(error) : error;
+    // A refusal the operator can act on (duplicate, unknown branch) needs no stack in the log.
+    if (!(known instanceof AppError && known.status < 500))
+      logger.error(`${name} failed`, { error });
+    process.stderr.write(`pledgewatch ${name}: ${errorMessage(known)}\n`);
     return 1;
   }
 }

@@ -2,6 +2,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { areaM2, bboxOf, type MultiPolygon, type Polygon } from '../../geo/index.ts';
+import { generatePassword } from '../auth/passwords.ts';
 import { generateSecret, hashSecret } from '../auth/secrets.ts';
 import type { Queryable, Storage } from '../db/storage.ts';
 import { AppError } from '../errors.ts';
@@ -17,12 +18,15 @@ export interface SeedResult {
   readonly counts?: Record<string, number>;
   /** Where the demo gateways' one-time secrets were written (mode 0600). */
   readonly secretsFile?: string;
+  /** Where the demo users' one-time passwords were written (mode 0600). */
+  readonly passwordsFile?: string;
 }
 
 /**
  * Loads the demo portfolio into an empty database (no branches yet) in one transaction; does
- * nothing on a database that already holds a portfolio. Gateway secrets are generated here, stored
- * hashed, and written once to `<dataDir>/demo-gateway-secrets.json` for the developer to use.
+ * nothing on a database that already holds a portfolio. Gateway secrets and user passwords are
+ * generated here, stored hashed, and written once to `<dataDir>/demo-gateway-secrets.json` and
+ * `<dataDir>/demo-user-passwords.json` (email -> password) for the developer to use.
  */
 export async function seedDemoPortfolio(
   storage: Storage,
@@ -38,12 +42,19 @@ export async function seedDemoPortfolio(
       return { code: g.code, secret, hash: await hashSecret(secret) };
     }),
   );
+  const passwords = await Promise.all(
+    portfolio.users.map(async (u) => {
+      const password = generatePassword();
+      return { email: u.email, password, hash: await hashSecret(password) };
+    }),
+  );
 
-  // The secrets file is written before the seed commits: a crash after the commit must not leave
-  // gateways whose secrets nobody can recover. A failed seed removes the file again; a crash before
-  // the commit leaves a stale file that the next (re-)seed overwrites.
+  // The secrets files are written before the seed commits: a crash after the commit must not leave
+  // gateways or users whose secrets nobody can recover. A failed seed removes the files again; a
+  // crash before the commit leaves stale files that the next (re-)seed overwrites.
   await mkdir(options.dataDir, { recursive: true });
   const secretsFile = path.join(options.dataDir, 'demo-gateway-secrets.json');
+  const passwordsFile = path.join(options.dataDir, 'demo-user-passwords.json');
   let wroteSecrets = false;
   try {
     const result = await storage.transaction(async (tx) => {
@@ -56,31 +67,51 @@ export async function seedDemoPortfolio(
         tx,
         portfolio,
         new Map(secrets.map((s) => [s.code, s.hash])),
+        new Map(passwords.map((p) => [p.email, p.hash])),
       );
       await tx.query(
         `insert into audit_log (actor_kind, actor_id, action, entity_type, after)
          values ('system', 'demo-seed', 'seed', 'portfolio', $1)`,
         [JSON.stringify(counts)],
       );
-      const content = Object.fromEntries(secrets.map((s) => [s.code, s.secret]));
-      await writeFile(secretsFile, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
-      await chmod(secretsFile, 0o600);
       wroteSecrets = true;
+      await writePrivateJson(
+        secretsFile,
+        Object.fromEntries(secrets.map((s) => [s.code, s.secret])),
+      );
+      await writePrivateJson(
+        passwordsFile,
+        Object.fromEntries(passwords.map((p) => [p.email, p.password])),
+      );
       return { seeded: true, counts } as const;
     });
     if (!result.seeded) return result;
-    logger.info('demo portfolio loaded', { ...result.counts, gatewaySecretsFile: secretsFile });
-    return { ...result, secretsFile };
+    logger.info('demo portfolio loaded', {
+      ...result.counts,
+      gatewaySecretsFile: secretsFile,
+      userPasswordsFile: passwordsFile,
+    });
+    return { ...result, secretsFile, passwordsFile };
   } catch (error) {
-    if (wroteSecrets) await rm(secretsFile, { force: true });
+    if (wroteSecrets) {
+      await rm(secretsFile, { force: true });
+      await rm(passwordsFile, { force: true });
+    }
     throw error;
   }
+}
+
+/** Writes JSON readable by the owner only (chmod too: an existing file keeps its old mode). */
+async function writePrivateJson(file: string, content: unknown): Promise<void> {
+  await writeFile(file, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
+  await chmod(file, 0o600);
 }
 
 async function insertPortfolio(
   tx: Queryable,
   p: PortfolioFile,
   secretHashes: ReadonlyMap<string, string>,
+  passwordHashes: ReadonlyMap<string, string>,
 ): Promise<Record<string, number>> {
   const ids = {
     branch: new Map<string, string>(),
@@ -131,8 +162,15 @@ async function insertPortfolio(
     ids.user.set(
       u.email,
       await insert(
-        'insert into users (branch_id, email, display_name, role) values ($1, $2, $3, $4) returning id',
-        [lookup(ids.branch, u.branchCode, 'branch'), u.email, u.displayName, u.role],
+        `insert into users (branch_id, email, display_name, role, password_hash)
+         values ($1, $2, $3, $4, $5) returning id`,
+        [
+          lookup(ids.branch, u.branchCode, 'branch'),
+          u.email,
+          u.displayName,
+          u.role,
+          passwordHashes.get(u.email) ?? null,
+        ],
       ),
     );
   }

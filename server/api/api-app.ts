@@ -1,0 +1,75 @@
+import { swaggerUiRoutes } from './docs.ts';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv, Services } from '../app-env.ts';
+import { authenticate } from '../auth/authenticate.ts';
+import { createAuthRoutes } from '../auth/auth-routes.ts';
+import { createApiKeyRoutes } from '../resources/api-keys.ts';
+import { createAuditRoutes } from '../resources/audit.ts';
+import { createGatewayRoutes } from '../resources/gateways.ts';
+import { createUserRoutes } from '../resources/users.ts';
+import { crudRoutes } from './crud.ts';
+import { createApiRouter } from './router.ts';
+import { borrowersSpec } from '../resources/borrowers.ts';
+import { farmsSpec } from '../resources/farms.ts';
+import { parcelsSpec } from '../resources/parcels.ts';
+import { importRoutes } from '../resources/import-routes.ts';
+import { exportRoutes } from '../resources/export-portfolio.ts';
+import { loansSpec } from '../resources/loans.ts';
+import { herdsSpec } from '../resources/herds.ts';
+import { earTagsSpec } from '../resources/ear-tags.ts';
+import { camerasSpec } from '../resources/cameras.ts';
+import { branchesSpec } from '../resources/branches.ts';
+
+/**
+ * Everything under /api that a signed-in user or an API key reaches: each resource is a sub-app;
+ * the OpenAPI document is generated from the same zod schemas that validate requests.
+ */
+export function createApiApp(services: Services): OpenAPIHono<AppEnv> {
+  const api = createApiRouter();
+  api.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key made with POST /api/api-keys: `Authorization: Bearer pwk_...`',
+  });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'pw_session',
+    description: 'The session cookie set by POST /api/auth/login',
+  });
+
+  api.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'PledgeWatch API',
+      version: '1',
+      description:
+        'Farm collateral monitoring for agricultural loans. Officers and supervisors see only their branch; admins see all.',
+    },
+    // Paths in this document are relative to /api, where the service mounts this router.
+    servers: [{ url: '/api' }],
+    security: [{ apiKey: [] }, { session: [] }],
+  });
+  api.route('/docs', swaggerUiRoutes());
+  // Login and logout need no session (mounted before `secured`); /auth/me authenticates itself.
+  api.route('/auth', createAuthRoutes(services));
+
+  const secured = createApiRouter();
+  secured.use('*', authenticate(services.storage));
+  secured.route('/users', createUserRoutes(services));
+  secured.route('/api-keys', createApiKeyRoutes(services));
+  secured.route('/gateways', createGatewayRoutes(services));
+  secured.route('/audit', createAuditRoutes(services));
+  secured.route('/borrowers', crudRoutes(services, borrowersSpec));
+  secured.route('/farms', crudRoutes(services, farmsSpec));
+  secured.route('/farms', importRoutes(services));
+  secured.route('/parcels', crudRoutes(services, parcelsSpec));
+  secured.route('/export', exportRoutes(services));
+  secured.route('/loans', crudRoutes(services, loansSpec));
+  secured.route('/herds', crudRoutes(services, herdsSpec));
+  secured.route('/ear-tags', crudRoutes(services, earTagsSpec));
+  secured.route('/cameras', crudRoutes(services, camerasSpec));
+  secured.route('/branches', crudRoutes(services, branchesSpec));
+  api.route('/', secured);
+  return api;
+}
