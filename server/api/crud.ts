@@ -9,18 +9,12 @@ import {
   type Role,
 } from '../auth/principal.ts';
 import { recordAudit } from '../db/audit.ts';
-import type { Queryable, SqlParam } from '../db/storage.ts';
+import type { Queryable } from '../db/storage.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { errorResponses, idParamSchema } from './schemas.ts';
 import { createApiRouter } from './router.ts';
-import {
-  decodeCursor,
-  encodeCursor,
-  likePattern,
-  listQuerySchema,
-  parseBbox,
-  type ListQuery,
-} from './pagination.ts';
+import { Conditions, fetchKeysetPage, type KeysetRow } from './keyset-page.ts';
+import { likePattern, listQuerySchema, parseBbox, type ListQuery } from './pagination.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -350,52 +344,33 @@ async function listRows<C, U>(
   principal: Principal,
   query: ListQuery & Record<string, string | undefined>,
 ): Promise<{ items: unknown[]; nextCursor: string | null }> {
-  const where: string[] = [];
-  const params: SqlParam[] = [];
-  const add = (sql: (placeholder: string) => string, value: SqlParam): void => {
-    params.push(value);
-    where.push(sql(`$${params.length}`));
-  };
+  const conditions = new Conditions();
   const scope = branchScope(principal);
-  if (scope !== null) add((p) => `branch_id = ${p}`, scope);
+  if (scope !== null) conditions.add((p) => `branch_id = ${p}`, scope);
   if (query.q !== undefined && query.q !== '' && spec.searchColumns.length > 0) {
-    params.push(likePattern(query.q));
-    const p = `$${params.length}`;
-    where.push(`(${spec.searchColumns.map((col) => `${col} ilike ${p}`).join(' or ')})`);
+    conditions.add(
+      (p) => `(${spec.searchColumns.map((col) => `${col} ilike ${p}`).join(' or ')})`,
+      likePattern(query.q),
+    );
   }
   if (query.bbox !== undefined && spec.hasBbox) {
     const [minLng, minLat, maxLng, maxLat] = parseBbox(query.bbox);
-    add((p) => `max_lng >= ${p}`, minLng);
-    add((p) => `min_lng <= ${p}`, maxLng);
-    add((p) => `max_lat >= ${p}`, minLat);
-    add((p) => `min_lat <= ${p}`, maxLat);
+    conditions
+      .add((p) => `max_lng >= ${p}`, minLng)
+      .add((p) => `min_lng <= ${p}`, maxLng)
+      .add((p) => `max_lat >= ${p}`, minLat)
+      .add((p) => `min_lat <= ${p}`, maxLat);
   }
   for (const [name, filter] of Object.entries(spec.filters ?? {})) {
     const column = typeof filter === 'string' ? filter : filter.column;
     const value = query[name];
-    if (value !== undefined) add((p) => `${column} = ${p}`, value);
+    if (value !== undefined) conditions.add((p) => `${column} = ${p}`, value);
   }
-  if (query.cursor !== undefined) {
-    const cursor = decodeCursor(query.cursor);
-    params.push(cursor.sortValue, cursor.id);
-    where.push(`(sort_key, id) > ($${params.length - 1}::text, $${params.length}::uuid)`);
-  }
-  params.push(query.limit + 1);
-  // The select is wrapped so filters can name its output columns (branch_id, sort_key, ...).
-  const { rows } = await services.storage.query<Row>(
-    `select * from (${spec.selectSql}) as listed
-     ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
-     order by sort_key, id
-     limit $${params.length}`,
-    params,
-  );
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map((row) => spec.toOutput(row)),
-    nextCursor:
-      rows.length > query.limit && last !== undefined
-        ? encodeCursor(String(last['sort_key']), String(last['id']))
-        : null,
-  };
+  const page = await fetchKeysetPage<Row & KeysetRow>(services.storage, {
+    selectSql: spec.selectSql,
+    conditions,
+    limit: query.limit,
+    cursor: query.cursor,
+  });
+  return { items: page.rows.map((row) => spec.toOutput(row)), nextCursor: page.nextCursor };
 }

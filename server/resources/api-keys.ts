@@ -3,9 +3,10 @@ import type { AppEnv, Services } from '../app-env.ts';
 import { createApiKey } from '../auth/api-keys.ts';
 import { hasRole, type Principal } from '../auth/principal.ts';
 import { recordAudit } from '../db/audit.ts';
-import type { Queryable, SqlParam } from '../db/storage.ts';
+import type { Queryable } from '../db/storage.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
-import { decodeCursor, encodeCursor, listQuerySchema } from '../api/pagination.ts';
+import { Conditions, fetchKeysetPage } from '../api/keyset-page.ts';
+import { listQuerySchema } from '../api/pagination.ts';
 import { createApiRouter } from '../api/router.ts';
 import { errorResponses, idParamSchema } from '../api/schemas.ts';
 
@@ -160,31 +161,13 @@ export function createApiKeyRoutes(services: Services): OpenAPIHono<AppEnv> {
           `role ${principal.role} may not list another user's API keys: needs admin`,
         );
       }
-      const params: SqlParam[] = [userId];
-      let after = '';
-      if (query.cursor !== undefined) {
-        const cursor = decodeCursor(query.cursor);
-        params.push(cursor.sortValue, cursor.id);
-        after = 'and (sort_key, id) > ($2::text, $3::uuid)';
-      }
-      params.push(query.limit + 1);
-      const { rows } = await storage.query<KeyRow>(
-        `select * from (${selectSql}) as listed where user_id = $1 ${after}
-         order by sort_key, id limit $${params.length}`,
-        params,
-      );
-      const page = rows.slice(0, query.limit);
-      const last = page[page.length - 1];
-      return c.json(
-        {
-          items: page.map(toApiKey),
-          nextCursor:
-            rows.length > query.limit && last !== undefined
-              ? encodeCursor(last.sort_key, last.id)
-              : null,
-        },
-        200,
-      );
+      const page = await fetchKeysetPage<KeyRow>(storage, {
+        selectSql,
+        conditions: new Conditions().add((p) => `user_id = ${p}`, userId),
+        limit: query.limit,
+        cursor: query.cursor,
+      });
+      return c.json({ items: page.rows.map(toApiKey), nextCursor: page.nextCursor }, 200);
     },
   );
 

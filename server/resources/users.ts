@@ -12,10 +12,11 @@ import {
 } from '../auth/users.ts';
 import { maxPasswordLength, minPasswordLength } from '../auth/passwords.ts';
 import { recordAudit } from '../db/audit.ts';
-import type { Queryable, SqlParam } from '../db/storage.ts';
+import type { Queryable } from '../db/storage.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { requireRole } from '../api/crud.ts';
-import { decodeCursor, encodeCursor, likePattern, listQuerySchema } from '../api/pagination.ts';
+import { Conditions, fetchKeysetPage } from '../api/keyset-page.ts';
+import { likePattern, listQuerySchema } from '../api/pagination.ts';
 import { createApiRouter } from '../api/router.ts';
 import { errorResponses, idParamSchema } from '../api/schemas.ts';
 
@@ -108,43 +109,24 @@ export function createUserRoutes(services: Services): OpenAPIHono<AppEnv> {
       const principal = c.get('principal');
       requireRole(principal, 'supervisor', 'list users (GET /api/auth/me shows yourself)');
       const query = c.req.valid('query');
-      const where: string[] = [];
-      const params: SqlParam[] = [];
-      const add = (sql: (p: string) => string, value: SqlParam): void => {
-        params.push(value);
-        where.push(sql(`$${params.length}`));
-      };
+      const conditions = new Conditions();
       const scope = branchScope(principal);
-      if (scope !== null) add((p) => `branch_id = ${p}`, scope);
+      if (scope !== null) conditions.add((p) => `branch_id = ${p}`, scope);
       if (query.q !== undefined && query.q !== '') {
-        add((p) => `(email ilike ${p} or display_name ilike ${p})`, likePattern(query.q));
+        conditions.add(
+          (p) => `(email ilike ${p} or display_name ilike ${p})`,
+          likePattern(query.q),
+        );
       }
-      if (query.role !== undefined) add((p) => `role = ${p}`, query.role);
-      if (query.branchId !== undefined) add((p) => `branch_id = ${p}`, query.branchId);
-      if (query.cursor !== undefined) {
-        const cursor = decodeCursor(query.cursor);
-        params.push(cursor.sortValue, cursor.id);
-        where.push(`(sort_key, id) > ($${params.length - 1}::text, $${params.length}::uuid)`);
-      }
-      params.push(query.limit + 1);
-      const { rows } = await storage.query<UserRow>(
-        `select * from (${userSelectSql}) as listed
-         ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
-         order by sort_key, id limit $${params.length}`,
-        params,
-      );
-      const page = rows.slice(0, query.limit);
-      const last = page[page.length - 1];
-      return c.json(
-        {
-          items: page.map(toUser),
-          nextCursor:
-            rows.length > query.limit && last !== undefined
-              ? encodeCursor(last.sort_key, last.id)
-              : null,
-        },
-        200,
-      );
+      if (query.role !== undefined) conditions.add((p) => `role = ${p}`, query.role);
+      if (query.branchId !== undefined) conditions.add((p) => `branch_id = ${p}`, query.branchId);
+      const page = await fetchKeysetPage<UserRow>(storage, {
+        selectSql: userSelectSql,
+        conditions,
+        limit: query.limit,
+        cursor: query.cursor,
+      });
+      return c.json({ items: page.rows.map(toUser), nextCursor: page.nextCursor }, 200);
     },
   );
 
