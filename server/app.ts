@@ -6,7 +6,7 @@ import type { AppEnv, Services } from './app-env.ts';
 import { envelope, createErrorHandler } from './http-errors.ts';
 import { createHealthRoutes } from './routes/health.ts';
 import { createIngestRoutes } from './routes/ingest.ts';
-import { createApiApp } from './api/api-app.ts';
+import { createApiApp } from './resources/index.ts';
 import { limitRequestBodies } from './api/body-limits.ts';
 import { importBodyLimits } from './resources/import-routes.ts';
 

@@ -6,7 +6,7 @@ import { loadConfig } from '../config.ts';
 import { silentLogger } from '../logger.ts';
 import { createApiHarness, demoUsers, type ApiHarness } from '../testing/api-harness.ts';
 import { testBackends } from '../testing/databases.ts';
-import { insertUser } from './users.ts';
+import { insertUser } from '../auth/users.ts';
 
 type App = ReturnType<typeof createApp>;
 

@@ -6,19 +6,19 @@ import { errorResponses } from '../api/schemas.ts';
 import { createApiRouter } from '../api/router.ts';
 import { recordAudit } from '../db/audit.ts';
 import { UnauthorizedError } from '../errors.ts';
-import { authenticate } from './authenticate.ts';
-import { clientAddress, isHttps } from './client-address.ts';
+import { authenticate } from '../auth/authenticate.ts';
+import { clientAddress, isHttps } from '../auth/client-address.ts';
 import {
   beginLoginAttempt,
   loginSucceeded,
   normalizeEmail,
   pruneLoginAttempts,
-} from './login-limiter.ts';
-import { maxPasswordLength, verifyPassword } from './passwords.ts';
-import type { Principal, Role } from './principal.ts';
-import { createSession, revokeSession, sessionCookieName } from './sessions.ts';
-import { hashToken } from './tokens.ts';
-import { findUser, userSchema } from './users.ts';
+} from '../auth/login-limiter.ts';
+import { maxPasswordLength, verifyPassword } from '../auth/passwords.ts';
+import type { Principal, Role } from '../auth/principal.ts';
+import { createSession, revokeSession, sessionCookieName } from '../auth/sessions.ts';
+import { hashToken } from '../auth/tokens.ts';
+import { findUser, userSchema } from '../auth/users.ts';
 
 const loginSchema = z
   .object({
