@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate } from '../db/migrate.ts';
+import type { Storage } from '../db/storage.ts';
+import type { TagReading } from '../db/tag-readings.ts';
+import { StorageError } from '../errors.ts';
+import { testBackends } from '../testing/databases.ts';
+import { IngestBatcher, type IngestWork } from './ingest-batcher.ts';
+
+async function insertFarm(storage: Storage): Promise<string> {
+  const { rows } = await storage.query<{ id: string }>(
+    `with b as (insert into branches (code, name) values ('T1', 'Test') returning id),
+          r as (insert into borrowers (branch_id, ref, name) select id, 'B-1', 'Borrower' from b returning id)
+     insert into farms (borrower_id, code, name, boundary, area_m2, min_lng, min_lat, max_lng, max_lat)
+     select id, 'F-1', 'Farm', '{"type":"Polygon","coordinates":[[[3,50],[3.01,50],[3.01,50.01],[3,50]]]}',
+            1000, 3, 50, 3.01, 50.01 from r
+     returning id`,
+  );
+  return String(rows[0]?.id);
+}
+
+function work(farmId: string, message: number, perMessage: number): IngestWork {
+  const readings: TagReading[] = Array.from({ length: perMessage }, (_, i) => ({
+    tagCode: `T-${i}`,
+    observedAt: new Date(Date.UTC(2026, 10, 1) + message * 1000),
+    farmId,
+    gatewayId: null,
+    lat: 50.005,
+    lon: 3.005,
+  }));
+  return { readings, cameraCounts: [], rejections: [] };
+}
+
+/** Storage whose transactions fail while `down` is true, as a database outage looks to us. */
+function flaky(storage: Storage): Storage & { down: boolean; attempts: number } {
+  const wrapper = {
+    ...storage,
+    down: false,
+    attempts: 0,
+    transaction: <T>(fn: Parameters<Storage['transaction']>[0]): Promise<T> => {
+      wrapper.attempts += 1;
+      if (wrapper.down) return Promise.reject(new StorageError('connection refused (simulated)'));
+      return storage.transaction(fn) as Promise<T>;
+    },
+  };
+  return wrapper;
+}
+
+describe.each(testBackends)('IngestBatcher on $name', (backend) => {
+  let storage: Storage | undefined;
+  afterEach(async () => {
+    await storage?.close();
+    storage = undefined;
+  });
+
+  it('commits many messages in few transactions and resolves each after its commit', async () => {
+    storage = await backend.open();
+    await migrate(storage);
+    const farmId = await insertFarm(storage);
+    const batcher = new IngestBatcher(storage, { maxBatchRows: 1_000, maxDelayMs: 10 });
+    const submitted = Array.from({ length: 200 }, (_, m) => batcher.submit(work(farmId, m, 20)));
+    await Promise.all(submitted);
+    const { rows } = await storage.query<{ n: number }>(
+      'select count(*)::int as n from tag_readings',
+    );
+    expect(rows[0]?.n).toBe(4_000);
+    const stats = batcher.stats();
+    expect(stats.committedRows).toBe(4_000);
+    expect(stats.committedBatches).toBeGreaterThanOrEqual(4);
+    expect(stats.committedBatches).toBeLessThanOrEqual(20);
+    await batcher.close(1_000);
+  });
+
+  it('keeps work through a database outage and commits it exactly once afterwards', async () => {
+    storage = await backend.open();
+    await migrate(storage);
+    const farmId = await insertFarm(storage);
+    const db = flaky(storage);
+    const batcher = new IngestBatcher(db, {
+      maxBatchRows: 500,
+      maxDelayMs: 5,
+      retryMinMs: 20,
+      retryMaxMs: 100,
+    });
+    db.down = true;
+    let resolved = 0;
+    const submitted = Array.from({ length: 50 }, (_, m) =>
+      batcher.submit(work(farmId, m, 10)).then(() => {
+        resolved += 1;
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 400));
+    expect(resolved).toBe(0);
+    expect(db.attempts).toBeGreaterThan(2);
+    expect(batcher.stats().queuedRows).toBe(500);
+    db.down = false;
+    await Promise.all(submitted);
+    expect(resolved).toBe(50);
+    const { rows } = await storage.query<{ n: number; distinct: number }>(
+      'select count(*)::int as n, count(distinct (tag_code, observed_at))::int as distinct from tag_readings',
+    );
+    expect(rows[0]).toEqual({ n: 500, distinct: 500 });
+    await batcher.close(1_000);
+  });
+
+  it('refuses what it could not store when it is closed, and new work after', async () => {
+    storage = await backend.open();
+    await migrate(storage);
+    const farmId = await insertFarm(storage);
+    const db = flaky(storage);
+    db.down = true;
+    const batcher = new IngestBatcher(db, { maxDelayMs: 5, retryMinMs: 20, retryMaxMs: 50 });
+    const pending = batcher.submit(work(farmId, 1, 5));
+    await new Promise((r) => setTimeout(r, 100));
+    await batcher.close(100);
+    await expect(pending).rejects.toThrow(/ingest stopped before this was stored/);
+    await expect(batcher.submit(work(farmId, 2, 5))).rejects.toThrow(/ingest is stopping/);
+  });
+});
