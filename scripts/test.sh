@@ -5,19 +5,25 @@
 # Without it, TimescaleDB is installed if missing (needs root) and a throwaway cluster is started
 # on a free port on 127.0.0.1, then stopped when the suite ends, pass or fail.
 # It never skips the real database: if it cannot get one, it fails and says how to get one.
+# Likewise for MQTT: with PW_TEST_MQTT_URL set, the external-broker tests use that broker; without
+# it, Debian's mosquitto is installed if missing (needs root) and a throwaway broker is started.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
-PW_LOG_TAG=test
+PW_LOG_TAG='test'
 # shellcheck source=scripts/lib.sh
 . "$SCRIPT_DIR/lib.sh"
 cd "$ROOT"
 
 cluster_dir=""
+mqtt_dir=""
 cleanup() {
   if [ -n "$cluster_dir" ]; then
     "$SCRIPT_DIR/pg-cluster.sh" stop "$cluster_dir" || true
+  fi
+  if [ -n "$mqtt_dir" ]; then
+    "$SCRIPT_DIR/mosquitto.sh" stop "$mqtt_dir" || true
   fi
 }
 trap cleanup EXIT
@@ -32,6 +38,18 @@ if [ -z "${DATABASE_URL:-}" ]; then
   log "throwaway TimescaleDB cluster at $DATABASE_URL"
 else
   log "using the database given in DATABASE_URL"
+fi
+
+if [ -z "${PW_TEST_MQTT_URL:-}" ]; then
+  # Idempotent: returns at once when mosquitto is installed (as root, also stops its system
+  # service); without root it only checks, and fails with how to get a broker.
+  "$SCRIPT_DIR/install-mosquitto.sh"
+  mqtt_dir=$(mktemp -d /tmp/pledgewatch-test-mqtt.XXXXXX)
+  PW_TEST_MQTT_URL=$("$SCRIPT_DIR/mosquitto.sh" start "$mqtt_dir")
+  export PW_TEST_MQTT_URL
+  log "throwaway mosquitto broker at $PW_TEST_MQTT_URL"
+else
+  log "using the MQTT broker given in PW_TEST_MQTT_URL"
 fi
 
 log "type-check"

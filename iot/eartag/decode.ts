@@ -32,7 +32,9 @@ export function decodeEarTagReading(
   limits: DecodeLimits,
   path = '',
 ): Result<EarTagReading, DecodeError> {
-  const at = (field: string): string => (path === '' ? field : `${path}.${field}`);
+  // An empty field names the item itself: `readings[3]`, not `readings[3].`.
+  const at = (field: string): string =>
+    path === '' ? field : field === '' ? path : `${path}.${field}`;
   const fail = (code: DecodeError['code'], field: string, value: unknown, message: string) =>
     ({ ok: false, error: { code, field: at(field), value, message } }) as const;
 
