@@ -25,6 +25,15 @@ export interface Config {
     readonly host: string;
     readonly port: number;
     readonly wsPort: number;
+    /** Largest MQTT message payload accepted (a larger one is rejected and recorded). */
+    readonly maxPayloadBytes: number;
+    /** PEM files that switch the embedded broker's TCP listener to TLS; both or neither. */
+    readonly tlsKeyFile: string | null;
+    readonly tlsCertFile: string | null;
+    /** MQTT 5 shared-subscription group with an external broker, so instances split the load. */
+    readonly sharedGroup: string;
+    /** Client id on an external broker, stable per instance (its session queues messages). */
+    readonly clientId: string | null;
   };
   readonly ingest: { readonly maxReadingsPerRequest: number };
   readonly auth: {
@@ -113,6 +122,20 @@ export const variables = {
   PW_MQTT_HOST: { default: '127.0.0.1', doc: 'Address the embedded MQTT broker listens on.' },
   PW_MQTT_PORT: { default: '1883', doc: 'Embedded broker MQTT/TCP port.' },
   PW_MQTT_WS_PORT: { default: '8083', doc: 'Embedded broker MQTT-over-WebSocket port.' },
+  PW_MQTT_MAX_PAYLOAD_BYTES: { default: '262144', doc: 'Largest MQTT payload accepted.' },
+  PW_MQTT_TLS_KEY_FILE: {
+    default: null,
+    doc: 'PEM key: the embedded broker speaks TLS on its TCP port.',
+  },
+  PW_MQTT_TLS_CERT_FILE: { default: null, doc: 'PEM certificate for PW_MQTT_TLS_KEY_FILE.' },
+  PW_MQTT_SHARED_GROUP: {
+    default: 'pledgewatch',
+    doc: 'Shared-subscription group on an external broker.',
+  },
+  PW_MQTT_CLIENT_ID: {
+    default: null,
+    doc: 'Client id on an external broker; unset: pledgewatch-<host name>. One per instance.',
+  },
   PW_INGEST_MAX_READINGS: { default: '10000', doc: 'Most readings accepted in one request.' },
   PW_SESSION_TTL_MS: { default: '43200000', doc: 'How long a web session lasts after login.' },
   PW_SESSION_COOKIE_SECURE: {
@@ -168,6 +191,14 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       host: read('PW_MQTT_HOST', parsers.str()),
       port: read('PW_MQTT_PORT', parsers.int({ min: 0, max: 65535 })),
       wsPort: read('PW_MQTT_WS_PORT', parsers.int({ min: 0, max: 65535 })),
+      maxPayloadBytes: read(
+        'PW_MQTT_MAX_PAYLOAD_BYTES',
+        parsers.int({ min: 256, max: 256 * 1024 * 1024 }),
+      ),
+      tlsKeyFile: read('PW_MQTT_TLS_KEY_FILE', parsers.str(), true),
+      tlsCertFile: read('PW_MQTT_TLS_CERT_FILE', parsers.str(), true),
+      sharedGroup: read('PW_MQTT_SHARED_GROUP', parsers.str()),
+      clientId: read('PW_MQTT_CLIENT_ID', parsers.str(), true),
     },
     ingest: {
       maxReadingsPerRequest: read(
@@ -192,6 +223,9 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     logLevel: read('PW_LOG_LEVEL', parsers.oneOf(['debug', 'info', 'warn', 'error'] as const)),
     shutdownTimeoutMs: read('PW_SHUTDOWN_TIMEOUT_MS', parsers.ms({ min: 0, max: 600_000 })),
   };
+  if ((config.mqtt.tlsKeyFile === null) !== (config.mqtt.tlsCertFile === null)) {
+    problems.push('PW_MQTT_TLS_KEY_FILE and PW_MQTT_TLS_CERT_FILE: set both or neither');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
 }

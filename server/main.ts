@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { migrate } from './db/migrate.ts';
+import { startMqttEdge, type MqttEndpoints } from './mqtt/start-edge.ts';
 import { openStorage } from './db/open-storage.ts';
 import type { StorageInfo } from './db/storage.ts';
 import { seedDemoPortfolio } from './demo/seed-demo-portfolio.ts';
@@ -14,6 +15,7 @@ import type { Logger } from './logger.ts';
 
 export interface RunningService {
   readonly url: string;
+  readonly mqtt: MqttEndpoints;
   readonly storageInfo: StorageInfo;
   stop(): Promise<void>;
 }
@@ -46,11 +48,18 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
     logger.info('listening', { url, backend: info.backend });
+    const mqtt = await startMqttEdge({ config, storage, logger }).catch(async (error: unknown) => {
+      await closeServer(server, 0);
+      throw error;
+    });
 
     return {
       url,
       storageInfo: info,
+      mqtt: mqtt.endpoints,
       stop: async () => {
+        // Stop taking messages first, then commit what was taken, then the rest.
+        await mqtt.stop(config.shutdownTimeoutMs);
         await closeServer(server, config.shutdownTimeoutMs);
         await storage.close();
         logger.info('stopped');

@@ -302,6 +302,8 @@ describe.each(backends)('the service on $name killed in the middle of a bulk wri
     const env = {
       ...database.env,
       PW_HTTP_PORT: '0',
+      PW_MQTT_PORT: '0',
+      PW_MQTT_WS_PORT: '0',
       PW_HTTP_HOST: '127.0.0.1',
       PW_DATA_DIR: dataDir,
       PW_DEMO_SEED: 'true',

@@ -7,6 +7,8 @@ export interface AuthenticatedGateway {
   readonly id: string;
   readonly code: string;
   readonly farmId: string;
+  /** The farm's code: the `{farmId}` segment of the gateway's MQTT topics. */
+  readonly farmCode: string;
 }
 
 /**
@@ -26,9 +28,12 @@ export function createGatewayAuthenticator(storage: Storage, options: { cacheSiz
       id: string;
       code: string;
       farm_id: string;
+      farm_code: string;
       secret_hash: string;
     }>(
-      'select id, code, farm_id, secret_hash from gateways where code = $1 and disabled_at is null',
+      `select g.id, g.code, g.farm_id, f.code as farm_code, g.secret_hash
+       from gateways g join farms f on f.id = g.farm_id
+       where g.code = $1 and g.disabled_at is null`,
       [code],
     );
     const gateway = rows[0];
@@ -43,7 +48,12 @@ export function createGatewayAuthenticator(storage: Storage, options: { cacheSiz
       if (verified.size >= cacheSize) verified.clear();
       verified.set(gateway.id, digest);
     }
-    return { id: gateway.id, code: gateway.code, farmId: gateway.farm_id };
+    return {
+      id: gateway.id,
+      code: gateway.code,
+      farmId: gateway.farm_id,
+      farmCode: gateway.farm_code,
+    };
   };
 }
 

@@ -282,7 +282,13 @@ describe('pledgewatch migrate on TimescaleDB', () => {
 
 describe('pledgewatch serve on the embedded database', () => {
   it('serves the demo portfolio, refuses a second process, and persists across restarts', async () => {
-    const env = { PW_DATA_DIR: await makeTmpDir(), PW_HTTP_PORT: '0', PW_LOG_LEVEL: 'info' };
+    const env = {
+      PW_DATA_DIR: await makeTmpDir(),
+      PW_HTTP_PORT: '0',
+      PW_MQTT_PORT: '0',
+      PW_MQTT_WS_PORT: '0',
+      PW_LOG_LEVEL: 'info',
+    };
 
     const first = await startServe(env);
     expect(first.logLines.some((line) => parseLogLine(line)?.msg === 'demo portfolio loaded')).toBe(
@@ -338,6 +344,8 @@ describe('pledgewatch create-user and create-api-key on TimescaleDB', () => {
       PW_DATA_DIR: await makeTmpDir(),
       PW_DEMO_SEED: 'false',
       PW_HTTP_PORT: '0',
+      PW_MQTT_PORT: '0',
+      PW_MQTT_WS_PORT: '0',
     };
     try {
       const created = await runCli(

@@ -1,0 +1,95 @@
+import type { Config } from '../config.ts';
+import type { Storage } from '../db/storage.ts';
+import type { Logger } from '../logger.ts';
+import { startEmbeddedBroker } from './embedded-broker.ts';
+import { connectExternalBroker } from './external-broker.ts';
+import { createGatewayMessageHandler } from './gateway-messages.ts';
+import { IngestBatcher } from './ingest-batcher.ts';
+
+export interface MqttEndpoints {
+  /** `mqtt://host:port` (or mqtts) of the embedded broker, or the external broker's URL. */
+  readonly url: string;
+  readonly wsUrl: string | null;
+  readonly embedded: boolean;
+}
+
+/**
+ * Starts the MQTT edge: a consumer of the external broker when MQTT_URL is set, otherwise the
+ * embedded broker. Every accepted message goes
+ * through one handler and one batcher, so both paths store and acknowledge the same way.
+ */
+export async function startMqttEdge(options: {
+  config: Config;
+  storage: Storage;
+  logger: Logger;
+}): Promise<{ endpoints: MqttEndpoints; stop(timeoutMs: number): Promise<void> }> {
+  const { config, storage } = options;
+  const logger = options.logger.child({ part: 'mqtt' });
+  const batcher = new IngestBatcher(storage, { logger });
+  const handleMessage = createGatewayMessageHandler({
+    storage,
+    batcher,
+    maxPayloadBytes: config.mqtt.maxPayloadBytes,
+    logger,
+  });
+
+  const mqttUrl = config.mqtt.url;
+  if (mqttUrl !== null) {
+    const client = await connectExternalBroker({
+      config: { ...config.mqtt, url: mqttUrl },
+      storage,
+      batcher,
+      handleMessage,
+      logger,
+    });
+    const endpoints: MqttEndpoints = { url: redactUrl(mqttUrl), wsUrl: null, embedded: false };
+    logger.info('mqtt consuming from external broker', {
+      ...endpoints,
+      group: config.mqtt.sharedGroup,
+    });
+    return {
+      endpoints,
+      stop: async (timeoutMs) => {
+        await client.close({ drainTimeoutMs: timeoutMs });
+        await batcher.close(timeoutMs);
+      },
+    };
+  }
+
+  const broker = await startEmbeddedBroker({
+    config: config.mqtt,
+    storage,
+    batcher,
+    handleMessage,
+    logger,
+  });
+  const scheme = broker.tcp.tls ? 'mqtts' : 'mqtt';
+  const endpoints: MqttEndpoints = {
+    url: `${scheme}://${broker.tcp.host}:${broker.tcp.port}`,
+    wsUrl: broker.ws === null ? null : `ws://${broker.ws.host}:${broker.ws.port}${broker.ws.path}`,
+    embedded: true,
+  };
+  logger.info('mqtt broker listening', { ...endpoints });
+  return {
+    endpoints,
+    stop: async (timeoutMs) => {
+      // The broker waits for messages being stored; if the database is down those would wait
+      // forever, so after the timeout the batcher refuses them (unacknowledged: sent again later).
+      const brokerClosed = broker.close();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        brokerClosed,
+        new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      await batcher.close(timeoutMs);
+      await brokerClosed;
+    },
+  };
+}
+
+function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.toString();
+}
