@@ -19,6 +19,7 @@ import { herdsSpec } from './herds.ts';
 import { earTagsSpec } from './ear-tags.ts';
 import { camerasSpec } from './cameras.ts';
 import { branchesSpec } from './branches.ts';
+import { createHerdStateRoutes } from '../herds/index.ts';
 
 /**
  * Everything under /api that a signed-in user or an API key reaches: each resource is a sub-app;
@@ -67,6 +68,7 @@ export function createApiApp(services: Services): OpenAPIHono<AppEnv> {
   secured.route('/export', exportRoutes(services));
   secured.route('/loans', crudRoutes(services, loansSpec));
   secured.route('/herds', crudRoutes(services, herdsSpec));
+  secured.route('/herds', createHerdStateRoutes(services));
   secured.route('/ear-tags', crudRoutes(services, earTagsSpec));
   secured.route('/cameras', crudRoutes(services, camerasSpec));
   secured.route('/branches', crudRoutes(services, branchesSpec));
