@@ -5,6 +5,8 @@
 #                                    prints its DATABASE_URL as the only stdout line
 #   pg-cluster.sh stop DIR           stop it and delete DIR (idempotent)
 #   pg-cluster.sh url DIR            print the DATABASE_URL of the running cluster in DIR
+#   pg-cluster.sh halt DIR           stop the server but keep DIR (to test a database outage)
+#   pg-cluster.sh resume DIR         start a halted cluster again on its port; prints its DATABASE_URL
 #
 # Layout of DIR: data/ (PGDATA), server.log, port, the unix socket, and a marker file
 # that tells `stop` the directory is ours to delete.
@@ -30,6 +32,10 @@ Usage:
                                    prints the DATABASE_URL on stdout
   $(basename "$0") stop DIR           stop the cluster and remove DIR (no-op if absent)
   $(basename "$0") url DIR            print the DATABASE_URL of the running cluster in DIR
+  $(basename "$0") halt DIR           stop the server (fast: open transactions are rolled back,
+                                   clients disconnected) but keep DIR and its data
+  $(basename "$0") resume DIR         start a halted cluster again on the same port;
+                                   prints the DATABASE_URL on stdout
   $(basename "$0") --help             show this help
 
 The database is '$DB_NAME', superuser '$DB_USER', trust auth, bound to 127.0.0.1 only.
@@ -252,12 +258,49 @@ cmd_url() {
   url_for_port "$(cat "$dir/port")"
 }
 
+# The cluster in DIR, which must be one this script created.
+our_cluster() {
+  local dir=$1
+  if [ ! -f "$dir/data/PG_VERSION" ] || [ ! -f "$dir/port" ]; then die "no cluster in $dir"; fi
+  [ -f "$dir/$MARKER" ] || die "$dir/data holds a cluster not created by this script; refusing to touch it"
+}
+
+cmd_halt() {
+  local dir
+  dir=$(abs_dir "${1:-}")
+  our_cluster "$dir"
+  if ! is_running "$dir"; then
+    log "cluster in $dir is not running; nothing to do"
+    return 0
+  fi
+  log "halting server in $dir (data kept)"
+  # No fallback to immediate here, unlike `stop`: a caller testing an outage wants a clean
+  # shutdown it can resume from, and an error if it did not happen.
+  as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >&2 || die "could not halt the server in $dir"
+}
+
+cmd_resume() {
+  local dir
+  dir=$(abs_dir "${1:-}")
+  our_cluster "$dir"
+  if is_running "$dir"; then
+    log "cluster in $dir is already running"
+  else
+    # The port is in DIR/data/postgresql.conf: the server comes back where clients expect it.
+    start_server "$dir" || exit 1
+  fi
+  log "ready on 127.0.0.1:$(cat "$dir/port")"
+  url_for_port "$(cat "$dir/port")"
+}
+
 main() {
   local cmd=${1:-} nargs=$(($# - 1))
   case "$cmd:$nargs" in
     start:1 | start:2) shift; cmd_start "$@" ;;
     stop:1) shift; cmd_stop "$@" ;;
     url:1) shift; cmd_url "$@" ;;
+    halt:1) shift; cmd_halt "$@" ;;
+    resume:1) shift; cmd_resume "$@" ;;
     -h:* | --help:* | help:*) usage ;;
     *) usage >&2; exit 2 ;;
   esac

@@ -44,6 +44,14 @@ export function openPgStorage(options: PgStorageOptions): Storage {
     transaction: async (work) => {
       const client = await wrap(() => pool.connect(), 'connect');
       let broken = false;
+      // pg-pool listens for 'error' only on idle clients. If the server ends this connection while
+      // it is checked out (restart, `pg_ctl stop -m fast`), pg emits 'error' on the client, and
+      // without a listener that is an uncaught exception that kills the process. The query in
+      // flight fails on its own (and the caller retries); here we only discard the client.
+      const onConnectionLost = (): void => {
+        broken = true;
+      };
+      client.on('error', onConnectionLost);
       try {
         await client.query('begin');
         const result = await work(clientQueryable(client));
@@ -60,6 +68,7 @@ export function openPgStorage(options: PgStorageOptions): Storage {
         }
         throw error;
       } finally {
+        client.off('error', onConnectionLost);
         client.release(broken);
       }
     },
