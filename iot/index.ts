@@ -21,6 +21,13 @@ export type {
   TagTopicMatch,
 } from './eartag/decode-message.ts';
 export { decodeTagMessage } from './eartag/decode-message.ts';
+export type {
+  ImplausibleFix,
+  PlausibilityOptions,
+  PlausibilityVerdict,
+  TagFix,
+} from './eartag/plausibility.ts';
+export { checkFixPlausibility, defaultMaxAnimalSpeedKmh } from './eartag/plausibility.ts';
 export type { CameraCountReading, CameraSpecies } from './camera/count.ts';
 export { cameraCountRanges, cameraSpecies } from './camera/count.ts';
 export type { CameraCountOptions } from './camera/decode.ts';

@@ -35,7 +35,13 @@ export interface Config {
     /** Client id on an external broker, stable per instance (its session queues messages). */
     readonly clientId: string | null;
   };
-  readonly ingest: { readonly maxReadingsPerRequest: number };
+  readonly ingest: {
+    readonly maxReadingsPerRequest: number;
+    /** Fastest believable animal: a tag fix implying a faster move is an `impossible_jump`. */
+    readonly maxAnimalSpeedKmh: number;
+  };
+  /** For the field tools (`pledgewatch replay`/`simulate`): the gateway's secret; never printed. */
+  readonly gatewaySecret: string | null;
   readonly auth: {
     readonly sessionTtlMs: number;
     /** Mark the session cookie Secure even on plain-HTTP requests (TLS ends at a proxy). */
@@ -137,6 +143,14 @@ export const variables = {
     doc: 'Client id on an external broker; unset: pledgewatch-<host name>. One per instance.',
   },
   PW_INGEST_MAX_READINGS: { default: '10000', doc: 'Most readings accepted in one request.' },
+  PW_MAX_ANIMAL_SPEED_KMH: {
+    default: '60',
+    doc: 'Fastest believable animal (km/h): a tag fix implying a faster move is rejected (impossible_jump).',
+  },
+  PW_GATEWAY_SECRET: {
+    default: null,
+    doc: 'Gateway secret for `pledgewatch replay`/`simulate` (or --secret-file); not used by the service.',
+  },
   PW_SESSION_TTL_MS: { default: '43200000', doc: 'How long a web session lasts after login.' },
   PW_SESSION_COOKIE_SECURE: {
     default: 'false',
@@ -205,7 +219,9 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
         'PW_INGEST_MAX_READINGS',
         parsers.int({ min: 1, max: 1_000_000 }),
       ),
+      maxAnimalSpeedKmh: read('PW_MAX_ANIMAL_SPEED_KMH', parsers.int({ min: 1, max: 1_000 })),
     },
+    gatewaySecret: read('PW_GATEWAY_SECRET', parsers.str(), true),
     auth: {
       sessionTtlMs: read('PW_SESSION_TTL_MS', parsers.ms({ min: 60_000, max: 30 * 86_400_000 })),
       sessionCookieSecure: read('PW_SESSION_COOKIE_SECURE', parsers.bool()),
@@ -241,6 +257,7 @@ export function redactConfig(config: Config): Config {
   return {
     ...config,
     databaseUrl: mask(config.databaseUrl),
+    gatewaySecret: config.gatewaySecret === null ? null : '***',
     mqtt: { ...config.mqtt, url: mask(config.mqtt.url) },
   };
 }

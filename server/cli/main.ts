@@ -11,6 +11,8 @@ import type { Storage } from '../db/storage.ts';
 import { AppError, ConfigError, errorMessage } from '../errors.ts';
 import { fromConstraintViolation } from '../http-errors.ts';
 import { createLogger, type Logger } from '../logger.ts';
+import { replayUsage } from './replay-usage.ts';
+import { simulateUsage } from './simulate-usage.ts';
 import { CliUsageError } from './usage-error.ts';
 
 interface Command {
@@ -131,6 +133,28 @@ Migrates the database first. On the embedded database, stop the service while it
       );
       process.stdout.write(JSON.stringify(key, null, 2) + '\n');
       process.stderr.write('Store the key now: it is shown only this once.\n');
+      return 0;
+    },
+  },
+  replay: {
+    summary: 'replay a GPS collar log (idaho-collars CSV) as ear-tag readings over MQTT',
+    usage: replayUsage,
+    checkArgs: async (args) => void (await import('./replay.ts')).parseReplayArgs(args),
+    run: async (args, { config }) => {
+      const { parseReplayArgs, runReplay } = await import('./replay.ts');
+      const summary = await runReplay(parseReplayArgs(args), config);
+      process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+      return summary.acked === summary.total ? 0 : 1;
+    },
+  },
+  simulate: {
+    summary: 'simulate farm gateways: grazing herds, theft, failing tags, undercounting cameras',
+    usage: simulateUsage,
+    checkArgs: async (args) => void (await import('./simulate.ts')).parseSimulateArgs(args),
+    run: async (args, { config }) => {
+      const { parseSimulateArgs, runSimulate } = await import('./simulate.ts');
+      const summary = await runSimulate(parseSimulateArgs(args), config);
+      process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       return 0;
     },
   },

@@ -1,10 +1,12 @@
 import {
+  checkFixPlausibility,
   decodeCameraCount,
   decodeGatewayStatus,
   decodeTagMessage,
   defaultDecodeLimits,
   matchTopic,
   type DecodeError,
+  type EarTagReading,
   type TopicMatch,
 } from '../../iot/index.ts';
 import type { CameraCount } from '../db/camera-counts.ts';
@@ -13,6 +15,7 @@ import type { Storage } from '../db/storage.ts';
 import type { TagReading } from '../db/tag-readings.ts';
 import type { Logger } from '../logger.ts';
 import type { IngestBatcher, IngestWork } from './ingest-batcher.ts';
+import { LastFixCache } from './last-fix-cache.ts';
 
 /** Where a message came from: the farm its topic names (checked), and the gateway if known. */
 export interface MessageOrigin {
@@ -27,6 +30,10 @@ export interface GatewayMessageHandlerOptions {
   readonly maxPayloadBytes: number;
   readonly logger: Logger;
   readonly now?: () => Date;
+  /** Fastest believable animal, km/h: a faster implied move is an `impossible_jump`. Default 60. */
+  readonly maxAnimalSpeedKmh?: number;
+  /** Tags whose last fix is kept in memory for the plausibility check. Default 100 000. */
+  readonly lastFixCacheSize?: number;
 }
 
 /**
@@ -39,6 +46,50 @@ export function createGatewayMessageHandler(options: GatewayMessageHandlerOption
   const { storage, batcher, maxPayloadBytes, logger } = options;
   const now = options.now ?? (() => new Date());
   const cameraIds = new Map<string, string | null>();
+  const lastFixes = new LastFixCache(storage, { maxTags: options.lastFixCacheSize });
+  const maxSpeedKmh = options.maxAnimalSpeedKmh;
+
+  /**
+   * Splits decoded readings (with their index in the message) into plausible ones and
+   * rejections, checking each tag's fixes in time order against its last accepted fix. Runs
+   * synchronously once the cache is loaded, so concurrent messages cannot interleave here.
+   */
+  function checkPlausible(readings: readonly { reading: EarTagReading; index: number }[]): {
+    accepted: { reading: EarTagReading; index: number }[];
+    refused: {
+      index: number;
+      tagId: string;
+      verdict: Exclude<ReturnType<typeof checkFixPlausibility>, { ok: true }>;
+    }[];
+  } {
+    const accepted: { reading: EarTagReading; index: number }[] = [];
+    const refused: ReturnType<typeof checkPlausible>['refused'] = [];
+    const inTimeOrder = [...readings].sort(
+      (a, b) =>
+        a.reading.observedAt.getTime() - b.reading.observedAt.getTime() || a.index - b.index,
+    );
+    for (const item of inTimeOrder) {
+      const { reading } = item;
+      const verdict = checkFixPlausibility(lastFixes.get(reading.tagId), reading, {
+        maxSpeedKmh,
+      });
+      if (!verdict.ok) {
+        refused.push({ index: item.index, tagId: reading.tagId, verdict });
+        continue;
+      }
+      // An out-of-order fix is kept, but the later fix stays the reference.
+      if (verdict.kind === 'accept') {
+        lastFixes.set(reading.tagId, {
+          observedAt: reading.observedAt,
+          lat: reading.lat,
+          lon: reading.lon,
+        });
+      }
+      accepted.push(item);
+    }
+    accepted.sort((a, b) => a.index - b.index);
+    return { accepted, refused };
+  }
 
   async function cameraIdFor(farmId: string, code: string): Promise<string | null> {
     const key = `${farmId}/${code}`;
@@ -100,8 +151,22 @@ export function createGatewayMessageHandler(options: GatewayMessageHandlerOption
         work = refuseWhole(decoded.error);
       } else {
         const items = match.kind === 'tag_batch' ? batchItems(payload) : [];
+        // The good readings keep their index in the message: the items not rejected, in order.
+        const rejectedIndexes = new Set(decoded.value.rejected.map((r) => r.index));
+        const indexes =
+          match.kind === 'tag_batch'
+            ? items.map((_, i) => i).filter((i) => !rejectedIndexes.has(i))
+            : [0];
+        const decodedReadings = decoded.value.readings.map((reading, i) => ({
+          reading,
+          index: indexes[i] ?? i,
+        }));
+        await lastFixes.load(decodedReadings.map((r) => r.reading.tagId));
+        const { accepted, refused } = checkPlausible(decodedReadings);
+        const rawItem = (index: number): Buffer =>
+          match.kind === 'tag_batch' ? Buffer.from(JSON.stringify(items[index] ?? null)) : payload;
         work = {
-          readings: decoded.value.readings.map((r): TagReading => ({
+          readings: accepted.map(({ reading: r }): TagReading => ({
             tagCode: r.tagId,
             observedAt: r.observedAt,
             farmId: origin.farmId,
@@ -115,14 +180,29 @@ export function createGatewayMessageHandler(options: GatewayMessageHandlerOption
           })),
           cameraCounts: [],
           // One bad item of a batch is stored on its own, with its index; the good ones go on.
-          rejections: decoded.value.rejected.map(({ index, error }) =>
-            reject(
-              error.code,
-              error.message,
-              { index, field: error.field },
-              Buffer.from(JSON.stringify(items[index] ?? null)),
+          rejections: [
+            ...decoded.value.rejected.map(({ index, error }) =>
+              reject(error.code, error.message, { index, field: error.field }, rawItem(index)),
             ),
-          ),
+            ...refused.map(({ index, tagId, verdict }) =>
+              reject(
+                verdict.code,
+                match.kind === 'tag_batch'
+                  ? `readings[${index}] (tag ${tagId}): ${verdict.message}`
+                  : `tag ${tagId}: ${verdict.message}`,
+                {
+                  ...(match.kind === 'tag_batch' ? { index } : {}),
+                  tagId,
+                  speedKmh:
+                    verdict.speedKmh === null ? null : Math.round(verdict.speedKmh * 10) / 10,
+                  limitKmh: verdict.limitKmh,
+                  distanceM: Math.round(verdict.distanceM),
+                  elapsedMs: verdict.elapsedMs,
+                },
+                rawItem(index),
+              ),
+            ),
+          ],
         };
       }
     } else if (match.kind === 'camera_count') {

@@ -30,6 +30,7 @@ export async function startMqttEdge(options: {
     storage,
     batcher,
     maxPayloadBytes: config.mqtt.maxPayloadBytes,
+    maxAnimalSpeedKmh: config.ingest.maxAnimalSpeedKmh,
     logger,
   });
 
