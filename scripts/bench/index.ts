@@ -7,6 +7,7 @@ import type { BenchSuite } from './lib/types.ts';
 const registry: Readonly<Record<string, () => Promise<BenchSuite>>> = {
   'bulk-write': async () => (await import('./bulk-write.ts')).bulkWrite,
   geofence: async () => (await import('./geofence.ts')).geofence,
+  'mqtt-ingest': async () => (await import('./mqtt-ingest.ts')).mqttIngest,
 };
 
 export const suiteNames: readonly string[] = Object.keys(registry);

@@ -1,0 +1,139 @@
+import { performance } from 'node:perf_hooks';
+import type { Queryable, Storage } from '../../../server/db/storage.ts';
+
+/** Epoch milliseconds with sub-millisecond resolution, comparable across processes. */
+export const epochMs = (): number => performance.timeOrigin + performance.now();
+
+export interface CommitTracker {
+  /** Storage to hand to the service: the same, but every committed reading batch is recorded. */
+  readonly storage: Storage;
+  /** Forgets what was recorded (between measurements). */
+  reset(): void;
+  /** Readings committed since the last reset. */
+  committedRows(): number;
+  /** Epoch ms of the last commit since the last reset (0 if none). */
+  lastCommitAtMs(): number;
+  /** Resolves once `rows` readings are committed, or at `timeoutMs` (then false). */
+  waitForRows(rows: number, timeoutMs: number): Promise<boolean>;
+  /** observedAt -> first commit lag of each reading committed since the reset, ms (parsed lazily). */
+  lagsMs(): Float64Array;
+}
+
+interface CommittedBatch {
+  readonly atMs: number;
+  readonly chunks: readonly string[];
+}
+
+/**
+ * Hooks the service side of ingest without touching its code: wraps the Storage the service is
+ * given, so the COPY of each batch into the `tag_readings_stage` table is captured and, once its
+ * transaction commits, stamped with the commit time. The COPY text is parsed only on `lagsMs()`
+ * (after the measurement), so the hook costs the service little more than a newline count.
+ * Only the COPY path (PostgreSQL/TimescaleDB) is seen; PGlite's unnest path is not.
+ */
+export function trackCommits(inner: Storage): CommitTracker {
+  let batches: CommittedBatch[] = [];
+  let rows = 0;
+  let lastAtMs = 0;
+  let waiter: { rows: number; resolve: (ok: boolean) => void } | null = null;
+  const innerCopyFrom = inner.copyFrom?.bind(inner);
+
+  const storage: Storage = {
+    kind: inner.kind,
+    query: (sql, params) => inner.query(sql, params),
+    exec: (sql) => inner.exec(sql),
+    ...(innerCopyFrom === undefined ? {} : { copyFrom: innerCopyFrom }),
+    hasTimescaledb: () => inner.hasTimescaledb(),
+    info: () => inner.info(),
+    close: () => inner.close(),
+    transaction: async (work) => {
+      const chunks: string[] = [];
+      const result = await inner.transaction((tx) => work(capturing(tx, chunks)));
+      if (chunks.length > 0) {
+        const atMs = epochMs();
+        lastAtMs = atMs;
+        batches.push({ atMs, chunks });
+        for (const chunk of chunks) rows += countLines(chunk);
+        if (waiter !== null && rows >= waiter.rows) {
+          waiter.resolve(true);
+          waiter = null;
+        }
+      }
+      return result;
+    },
+  };
+
+  return {
+    storage,
+    reset: () => {
+      batches = [];
+      rows = 0;
+      lastAtMs = 0;
+    },
+    committedRows: () => rows,
+    lastCommitAtMs: () => lastAtMs,
+    waitForRows: (wanted, timeoutMs) => {
+      if (rows >= wanted) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          waiter = null;
+          resolve(false);
+        }, timeoutMs);
+        waiter = {
+          rows: wanted,
+          resolve: (ok) => {
+            clearTimeout(timer);
+            resolve(ok);
+          },
+        };
+      });
+    },
+    lagsMs: () => {
+      const lags: number[] = [];
+      // A redelivered reading is committed twice (stored once): count its first commit only.
+      const seen = new Set<string>();
+      for (const batch of batches) {
+        for (const chunk of batch.chunks) {
+          let start = 0;
+          while (start < chunk.length) {
+            let end = chunk.indexOf('\n', start);
+            if (end < 0) end = chunk.length;
+            const tab = chunk.indexOf('\t', start);
+            const tab2 = tab < 0 ? -1 : chunk.indexOf('\t', tab + 1);
+            if (tab > start && tab2 > tab && tab2 < end) {
+              const tag = chunk.slice(tab + 1, tab2);
+              if (!seen.has(tag)) {
+                seen.add(tag);
+                lags.push(batch.atMs - Date.parse(chunk.slice(start, tab)));
+              }
+            }
+            start = end + 1;
+          }
+        }
+      }
+      return Float64Array.from(lags);
+    },
+  };
+}
+
+/** A transaction handle whose COPY into the staging table of tag readings keeps its text. */
+function capturing(tx: Queryable, chunks: string[]): Queryable {
+  const copyFrom = tx.copyFrom;
+  if (copyFrom === undefined) return tx;
+  return {
+    query: (sql, params) => tx.query(sql, params),
+    exec: (sql) => tx.exec(sql),
+    copyFrom: (sql, lines) => {
+      if (!sql.includes('tag_readings_stage')) return copyFrom(sql, lines);
+      const kept = [...lines];
+      chunks.push(...kept);
+      return copyFrom(sql, kept);
+    },
+  };
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n += 1;
+  return n;
+}
