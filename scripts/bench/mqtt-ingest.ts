@@ -27,7 +27,8 @@ import type { Storage } from '../../server/db/storage.ts';
 import { silentLogger } from '../../server/logger.ts';
 import { startMqttEdge } from '../../server/mqtt/start-edge.ts';
 import { createTestDatabase } from '../../server/testing/databases.ts';
-import { epochMs, trackCommits, type CommitTracker } from './lib/commit-tracker.ts';
+import { trackCommits, type CommitTracker } from './lib/commit-tracker.ts';
+import { createArrivalCounter } from './lib/counter.ts';
 import { formatCount, formatSeconds, renderTable } from './lib/format.ts';
 import { startBudget, type Budget } from './lib/measure.ts';
 import type { PublisherCommand, PublisherGateway, PublisherReply } from './lib/mqtt-publishers.ts';
@@ -183,40 +184,13 @@ async function subscribeCounting(
     client.once('error', reject);
   });
   await client.subscribeAsync(filter, { qos: 1 });
-  let count = 0;
-  let lastAt = 0;
-  let waiter: { count: number; resolve: (ok: boolean) => void } | null = null;
-  client.on('message', () => {
-    count += 1;
-    lastAt = epochMs();
-    if (waiter !== null && count >= waiter.count) {
-      waiter.resolve(true);
-      waiter = null;
-    }
-  });
+  const received = createArrivalCounter();
+  client.on('message', () => received.add(1));
   return {
-    reset: () => {
-      count = 0;
-      lastAt = 0;
-    },
-    received: () => count,
-    lastAtMs: () => lastAt,
-    waitFor: (wanted, timeoutMs) => {
-      if (count >= wanted) return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          waiter = null;
-          resolve(false);
-        }, timeoutMs);
-        waiter = {
-          count: wanted,
-          resolve: (ok) => {
-            clearTimeout(timer);
-            resolve(ok);
-          },
-        };
-      });
-    },
+    reset: () => received.reset(),
+    received: () => received.value(),
+    lastAtMs: () => received.lastAtMs(),
+    waitFor: (wanted, timeoutMs) => received.waitFor(wanted, timeoutMs),
     close: () => client.endAsync(),
   };
 }

@@ -1,8 +1,6 @@
-import { performance } from 'node:perf_hooks';
 import type { Queryable, Storage } from '../../../server/db/storage.ts';
+import { createArrivalCounter, epochMs } from './counter.ts';
 
-/** Epoch milliseconds with sub-millisecond resolution, comparable across processes. */
-export const epochMs = (): number => performance.timeOrigin + performance.now();
 
 export interface CommitTracker {
   /** Storage to hand to the service: the same, but every committed reading batch is recorded. */
@@ -33,9 +31,7 @@ interface CommittedBatch {
  */
 export function trackCommits(inner: Storage): CommitTracker {
   let batches: CommittedBatch[] = [];
-  let rows = 0;
-  let lastAtMs = 0;
-  let waiter: { rows: number; resolve: (ok: boolean) => void } | null = null;
+  const committed = createArrivalCounter();
   const innerCopyFrom = inner.copyFrom?.bind(inner);
 
   const storage: Storage = {
@@ -50,14 +46,8 @@ export function trackCommits(inner: Storage): CommitTracker {
       const chunks: string[] = [];
       const result = await inner.transaction((tx) => work(capturing(tx, chunks)));
       if (chunks.length > 0) {
-        const atMs = epochMs();
-        lastAtMs = atMs;
-        batches.push({ atMs, chunks });
-        for (const chunk of chunks) rows += countLines(chunk);
-        if (waiter !== null && rows >= waiter.rows) {
-          waiter.resolve(true);
-          waiter = null;
-        }
+        batches.push({ atMs: epochMs(), chunks });
+        committed.add(chunks.reduce((n, chunk) => n + countLines(chunk), 0));
       }
       return result;
     },
@@ -67,27 +57,11 @@ export function trackCommits(inner: Storage): CommitTracker {
     storage,
     reset: () => {
       batches = [];
-      rows = 0;
-      lastAtMs = 0;
+      committed.reset();
     },
-    committedRows: () => rows,
-    lastCommitAtMs: () => lastAtMs,
-    waitForRows: (wanted, timeoutMs) => {
-      if (rows >= wanted) return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          waiter = null;
-          resolve(false);
-        }, timeoutMs);
-        waiter = {
-          rows: wanted,
-          resolve: (ok) => {
-            clearTimeout(timer);
-            resolve(ok);
-          },
-        };
-      });
-    },
+    committedRows: () => committed.value(),
+    lastCommitAtMs: () => committed.lastAtMs(),
+    waitForRows: (wanted, timeoutMs) => committed.waitFor(wanted, timeoutMs),
     lagsMs: () => {
       const lags: number[] = [];
       // A redelivered reading is committed twice (stored once): count its first commit only.

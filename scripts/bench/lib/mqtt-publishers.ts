@@ -15,6 +15,7 @@
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
+import { epochMs } from './counter.ts';
 
 export interface PublisherGateway {
   readonly clientId: string;
@@ -65,8 +66,6 @@ export type PublisherReply =
   | { readonly type: 'closed' }
   | { readonly type: 'failed'; readonly message: string };
 
-/** Epoch milliseconds with sub-millisecond resolution, comparable across processes. */
-const epochMs = (): number => performance.timeOrigin + performance.now();
 
 let clients: { client: MqttClient; gateway: PublisherGateway }[] = [];
 
