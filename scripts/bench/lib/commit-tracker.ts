@@ -1,7 +1,6 @@
 import type { Queryable, Storage } from '../../../server/db/storage.ts';
 import { createArrivalCounter, epochMs } from './counter.ts';
 
-
 export interface CommitTracker {
   /** Storage to hand to the service: the same, but every committed reading batch is recorded. */
   readonly storage: Storage;

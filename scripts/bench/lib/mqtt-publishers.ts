@@ -66,7 +66,6 @@ export type PublisherReply =
   | { readonly type: 'closed' }
   | { readonly type: 'failed'; readonly message: string };
 
-
 let clients: { client: MqttClient; gateway: PublisherGateway }[] = [];
 
 function connectOne(url: string, gateway: PublisherGateway): Promise<MqttClient> {
