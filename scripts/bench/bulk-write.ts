@@ -33,6 +33,7 @@ import type {
   Sample,
   SuiteResult,
 } from './lib/types.ts';
+import { insertMinimalFarm } from '../../server/testing/minimal-farm.ts';
 
 interface Sizes {
   readonly batchSizes: readonly number[];
@@ -222,22 +223,6 @@ function makeReadings(farmId: string, count: number): TagReading[] {
       rssi: -60 - (tag % 40),
     };
   });
-}
-
-async function insertFarm(storage: Storage): Promise<string> {
-  const { rows } = await storage.query<{ id: string }>(
-    `with b as (insert into branches (code, name) values ('BENCH', 'Bench') returning id),
-          r as (insert into borrowers (branch_id, ref, name)
-                select id, 'BENCH-1', 'Bench borrower' from b returning id)
-     insert into farms (borrower_id, code, name, boundary, area_m2, min_lng, min_lat, max_lng, max_lat)
-     select id, 'BENCH-F1', 'Bench farm',
-            '{"type":"Polygon","coordinates":[[[3,50],[3.02,50],[3.02,50.02],[3,50.02],[3,50]]]}',
-            3000000, 3, 50, 3.02, 50.02 from r
-     returning id`,
-  );
-  const id = rows[0]?.id;
-  if (id === undefined) throw new Error('bench farm was not inserted');
-  return id;
 }
 
 async function countStored(storage: Storage): Promise<number> {
@@ -487,7 +472,7 @@ async function run(options: BenchOptions): Promise<SuiteResult> {
     const backend = await open();
     try {
       environment[backend.info.backend] = backend.description;
-      const farmId = await insertFarm(backend.storage);
+      const farmId = await insertMinimalFarm(backend.storage);
       const readings = makeReadings(farmId, sizes.readingsPerMeasurement);
       for (const batchSize of sizes.batchSizes) {
         const {

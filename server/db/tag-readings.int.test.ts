@@ -3,20 +3,7 @@ import { testBackends } from '../testing/databases.ts';
 import { migrate } from './migrate.ts';
 import type { Storage } from './storage.ts';
 import { escapeCopyText, writeTagReadings, type TagReading } from './tag-readings.ts';
-
-async function insertFarm(storage: Storage): Promise<string> {
-  const { rows } = await storage.query<{ id: string }>(
-    `with b as (insert into branches (code, name) values ('T1', 'Test') returning id),
-          r as (insert into borrowers (branch_id, ref, name) select id, 'B-1', 'Borrower' from b returning id)
-     insert into farms (borrower_id, code, name, boundary, area_m2, min_lng, min_lat, max_lng, max_lat)
-     select id, 'F-1', 'Farm', '{"type":"Polygon","coordinates":[[[3,50],[3.01,50],[3.01,50.01],[3,50]]]}',
-            1000, 3, 50, 3.01, 50.01 from r
-     returning id`,
-  );
-  const id = rows[0]?.id;
-  if (id === undefined) throw new Error('farm not inserted');
-  return id;
-}
+import { insertMinimalFarm } from '../testing/minimal-farm.ts';
 
 function readings(farmId: string, count: number, startMs = Date.UTC(2026, 10, 1)): TagReading[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -43,7 +30,7 @@ describe.each(testBackends)('writeTagReadings on $name', (backend) => {
   it('writes a batch and is idempotent on (tag, observed_at)', async () => {
     storage = await backend.open();
     await migrate(storage);
-    const farmId = await insertFarm(storage);
+    const farmId = await insertMinimalFarm(storage);
     const batch = readings(farmId, 5_000);
 
     const first = await storage.transaction((tx) => writeTagReadings(tx, batch));
@@ -65,7 +52,7 @@ describe.each(testBackends)('writeTagReadings on $name', (backend) => {
   it('keeps one copy of a reading repeated inside one batch', async () => {
     storage = await backend.open();
     await migrate(storage);
-    const farmId = await insertFarm(storage);
+    const farmId = await insertMinimalFarm(storage);
     const [one] = readings(farmId, 1);
     if (one === undefined) throw new Error('no reading');
     const result = await storage.transaction((tx) => writeTagReadings(tx, [one, one, one]));
@@ -75,7 +62,7 @@ describe.each(testBackends)('writeTagReadings on $name', (backend) => {
   it('stores values exactly, odd tag codes included', async () => {
     storage = await backend.open();
     await migrate(storage);
-    const farmId = await insertFarm(storage);
+    const farmId = await insertMinimalFarm(storage);
     const reading: TagReading = {
       tagCode: 'odd\ttag\\with\nescapes',
       observedAt: new Date('2026-11-01T10:00:00.123Z'),
@@ -109,7 +96,7 @@ describe.each(testBackends)('writeTagReadings on $name', (backend) => {
   it('rolls the whole batch back when one row breaks a constraint', async () => {
     storage = await backend.open();
     await migrate(storage);
-    const farmId = await insertFarm(storage);
+    const farmId = await insertMinimalFarm(storage);
     const batch = readings(farmId, 100);
     const bad = { ...batch[5], lat: 91 } as TagReading;
     await expect(

@@ -5,18 +5,7 @@ import type { TagReading } from '../db/tag-readings.ts';
 import { StorageError } from '../errors.ts';
 import { testBackends } from '../testing/databases.ts';
 import { IngestBatcher, type IngestWork } from './ingest-batcher.ts';
-
-async function insertFarm(storage: Storage): Promise<string> {
-  const { rows } = await storage.query<{ id: string }>(
-    `with b as (insert into branches (code, name) values ('T1', 'Test') returning id),
-          r as (insert into borrowers (branch_id, ref, name) select id, 'B-1', 'Borrower' from b returning id)
-     insert into farms (borrower_id, code, name, boundary, area_m2, min_lng, min_lat, max_lng, max_lat)
-     select id, 'F-1', 'Farm', '{"type":"Polygon","coordinates":[[[3,50],[3.01,50],[3.01,50.01],[3,50]]]}',
-            1000, 3, 50, 3.01, 50.01 from r
-     returning id`,
-  );
-  return String(rows[0]?.id);
-}
+import { insertMinimalFarm } from '../testing/minimal-farm.ts';
 
 function work(farmId: string, message: number, perMessage: number): IngestWork {
   const readings: TagReading[] = Array.from({ length: perMessage }, (_, i) => ({
@@ -55,7 +44,7 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
   it('commits many messages in few transactions and resolves each after its commit', async () => {
     storage = await backend.open();
     await migrate(storage);
-    const farmId = await insertFarm(storage);
+    const farmId = await insertMinimalFarm(storage);
     const batcher = new IngestBatcher(storage, { maxBatchRows: 1_000, maxDelayMs: 10 });
     const submitted = Array.from({ length: 200 }, (_, m) => batcher.submit(work(farmId, m, 20)));
     await Promise.all(submitted);
@@ -73,7 +62,7 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
   it('keeps work through a database outage and commits it exactly once afterwards', async () => {
     storage = await backend.open();
     await migrate(storage);
-    const farmId = await insertFarm(storage);
+    const farmId = await insertMinimalFarm(storage);
     const db = flaky(storage);
     const batcher = new IngestBatcher(db, {
       maxBatchRows: 500,
@@ -105,7 +94,7 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
   it('refuses what it could not store when it is closed, and new work after', async () => {
     storage = await backend.open();
     await migrate(storage);
-    const farmId = await insertFarm(storage);
+    const farmId = await insertMinimalFarm(storage);
     const db = flaky(storage);
     db.down = true;
     const batcher = new IngestBatcher(db, { maxDelayMs: 5, retryMinMs: 20, retryMaxMs: 50 });
