@@ -45,7 +45,7 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
     storage = await backend.open();
     await migrate(storage);
     const farmId = await insertMinimalFarm(storage);
-    const batcher = new IngestBatcher(storage, { maxBatchRows: 1_000, maxDelayMs: 10 });
+    const batcher = new IngestBatcher(storage, { maxBatchRows: 1_000 });
     const submitted = Array.from({ length: 200 }, (_, m) => batcher.submit(work(farmId, m, 20)));
     await Promise.all(submitted);
     const { rows } = await storage.query<{ n: number }>(
@@ -66,7 +66,6 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
     const db = flaky(storage);
     const batcher = new IngestBatcher(db, {
       maxBatchRows: 500,
-      maxDelayMs: 5,
       retryMinMs: 20,
       retryMaxMs: 100,
     });
@@ -97,7 +96,7 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
     const farmId = await insertMinimalFarm(storage);
     const db = flaky(storage);
     db.down = true;
-    const batcher = new IngestBatcher(db, { maxDelayMs: 5, retryMinMs: 20, retryMaxMs: 50 });
+    const batcher = new IngestBatcher(db, { retryMinMs: 20, retryMaxMs: 50 });
     const pending = batcher.submit(work(farmId, 1, 5));
     await new Promise((r) => setTimeout(r, 100));
     await batcher.close(100);

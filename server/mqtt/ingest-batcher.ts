@@ -16,25 +16,44 @@ export interface IngestWork {
 }
 
 export interface IngestBatcherOptions {
-  /** Flush once this many rows are waiting. */
+  /** At most this many rows in one transaction. */
   readonly maxBatchRows?: number;
-  /** Flush at the latest this long after the first waiting item. */
-  readonly maxDelayMs?: number;
+  /**
+   * Transactions in flight at once. One commit's round trip is mostly waiting on the database,
+   * so a second one in flight keeps the pipe full; more adds little on two cores.
+   */
+  readonly maxConcurrentFlushes?: number;
   /** Backoff after a failed write: first and longest wait. */
   readonly retryMinMs?: number;
   readonly retryMaxMs?: number;
+  /** A gateway's last_seen_at is written at most this often (it is shown, not counted). */
+  readonly gatewaySeenIntervalMs?: number;
   readonly logger?: Logger;
+  /**
+   * Called once per committed batch with everything it stored (the alert engine's low-latency
+   * path). Synchronous and must not throw; a thrown error is logged and the batch stays committed.
+   */
+  readonly onCommitted?: (work: CommittedWork) => void;
+}
+
+/** What one batch committed: the readings and camera counts now in the database. */
+export interface CommittedWork {
+  readonly readings: readonly TagReading[];
+  readonly cameraCounts: readonly CameraCount[];
 }
 
 export interface IngestBatcherStats {
   readonly queuedItems: number;
   readonly queuedRows: number;
+  readonly inFlightFlushes: number;
   readonly committedBatches: number;
   readonly committedRows: number;
   readonly failedAttempts: number;
 }
 
 interface Pending {
+  /** Arrival order: a failed batch goes back where it was. */
+  readonly seq: number;
   readonly work: IngestWork;
   readonly rows: number;
   resolve(): void;
@@ -42,34 +61,50 @@ interface Pending {
 }
 
 /**
- * Collects the work of many messages and commits it in few transactions (by size and by time).
- * `submit` resolves only once the work is committed: the broker acknowledges a QoS 1 message then,
- * and not before. When the database fails, the batch stays at the head of the queue and is tried
- * again with backoff; nothing is dropped. Callers wait meanwhile, and since an unacknowledged MQTT
+ * Collects the work of many messages and commits it in few transactions. `submit` resolves only
+ * once the work is committed: the broker acknowledges a QoS 1 message then, and not before.
+ *
+ * Batching is by demand, not by a timer: what arrives during one event-loop turn is flushed at
+ * its end if a flush slot is free; while every slot waits on the database, work piles up and goes
+ * out as one bigger batch when a slot frees. Light load thus commits at once, heavy load in large
+ * transactions, and no reading waits on a clock.
+ *
+ * When the database fails, the batch goes back to the head of the queue and every slot pauses
+ * with backoff; nothing is dropped. Callers wait meanwhile, and since an unacknowledged MQTT
  * client stops sending once its in-flight window is full, a slow database slows the publishers
  * instead of growing memory.
  */
 export class IngestBatcher {
   readonly #storage: Storage;
   readonly #maxBatchRows: number;
-  readonly #maxDelayMs: number;
+  readonly #maxConcurrentFlushes: number;
   readonly #retryMinMs: number;
   readonly #retryMaxMs: number;
+  readonly #gatewaySeenIntervalMs: number;
   readonly #logger: Logger;
-  readonly #queue: Pending[] = [];
+  readonly #onCommitted: ((work: CommittedWork) => void) | undefined;
+  #queue: Pending[] = [];
   #queuedRows = 0;
-  #timer: NodeJS.Timeout | null = null;
-  #flushing: Promise<void> | null = null;
+  #nextSeq = 0;
+  #scheduled: NodeJS.Immediate | null = null;
+  readonly #inFlight = new Set<Promise<void>>();
+  /** No flush starts before this time (backoff after a failure). */
+  #pausedUntil = 0;
+  #pauseTimer: NodeJS.Timeout | null = null;
+  #consecutiveFailures = 0;
   #closed = false;
+  readonly #gatewaySeenWritten = new Map<string, number>();
   #stats = { committedBatches: 0, committedRows: 0, failedAttempts: 0 };
 
   constructor(storage: Storage, options: IngestBatcherOptions = {}) {
     this.#storage = storage;
     this.#maxBatchRows = options.maxBatchRows ?? 5_000;
-    this.#maxDelayMs = options.maxDelayMs ?? 20;
+    this.#maxConcurrentFlushes = options.maxConcurrentFlushes ?? 2;
     this.#retryMinMs = options.retryMinMs ?? 100;
     this.#retryMaxMs = options.retryMaxMs ?? 5_000;
+    this.#gatewaySeenIntervalMs = options.gatewaySeenIntervalMs ?? 5_000;
     this.#logger = options.logger ?? silentLogger;
+    this.#onCommitted = options.onCommitted;
   }
 
   submit(work: IngestWork): Promise<void> {
@@ -78,15 +113,20 @@ export class IngestBatcher {
     }
     return new Promise<void>((resolve, reject) => {
       const rows = work.readings.length + work.cameraCounts.length + work.rejections.length || 1;
-      this.#queue.push({ work, rows, resolve, reject });
+      this.#queue.push({ seq: this.#nextSeq++, work, rows, resolve, reject });
       this.#queuedRows += rows;
-      if (this.#queuedRows >= this.#maxBatchRows) this.#startFlush();
-      else this.#timer ??= setTimeout(() => this.#startFlush(), this.#maxDelayMs);
+      if (this.#queuedRows >= this.#maxBatchRows) this.#pump();
+      else this.#scheduled ??= setImmediate(() => this.#pump());
     });
   }
 
   stats(): IngestBatcherStats {
-    return { queuedItems: this.#queue.length, queuedRows: this.#queuedRows, ...this.#stats };
+    return {
+      queuedItems: this.#queue.length,
+      queuedRows: this.#queuedRows,
+      inFlightFlushes: this.#inFlight.size,
+      ...this.#stats,
+    };
   }
 
   /**
@@ -96,11 +136,12 @@ export class IngestBatcher {
   async close(timeoutMs: number): Promise<void> {
     this.#closed = true;
     const deadline = Date.now() + timeoutMs;
-    while (this.#queue.length > 0 && Date.now() < deadline) {
-      this.#startFlush();
-      await Promise.race([this.#flushing, sleep(Math.max(0, deadline - Date.now()))]);
+    while ((this.#queue.length > 0 || this.#inFlight.size > 0) && Date.now() < deadline) {
+      this.#pump();
+      const waitMs = Math.max(0, deadline - Date.now());
+      await Promise.race([...this.#inFlight, sleep(Math.min(waitMs, 50))]);
     }
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#clearTimers();
     const left = this.#queue.splice(0);
     this.#queuedRows = 0;
     for (const item of left) {
@@ -108,71 +149,119 @@ export class IngestBatcher {
     }
   }
 
-  #startFlush(): void {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
-    }
-    this.#flushing ??= this.#flushLoop().finally(() => {
-      this.#flushing = null;
-      if (this.#queue.length > 0 && !this.#closed) {
-        this.#timer ??= setTimeout(() => this.#startFlush(), 0);
-      }
-    });
+  #clearTimers(): void {
+    if (this.#scheduled !== null) clearImmediate(this.#scheduled);
+    this.#scheduled = null;
+    if (this.#pauseTimer !== null) clearTimeout(this.#pauseTimer);
+    this.#pauseTimer = null;
   }
 
-  async #flushLoop(): Promise<void> {
-    let failures = 0;
-    while (this.#queue.length > 0) {
+  /** Starts flushes while there is work and a free slot. */
+  #pump(): void {
+    if (this.#scheduled !== null) {
+      clearImmediate(this.#scheduled);
+      this.#scheduled = null;
+    }
+    const waitMs = this.#pausedUntil - Date.now();
+    if (waitMs > 0) {
+      this.#pauseTimer ??= setTimeout(() => {
+        this.#pauseTimer = null;
+        this.#pump();
+      }, waitMs);
+      return;
+    }
+    while (this.#queue.length > 0 && this.#inFlight.size < this.#maxConcurrentFlushes) {
       const batch = this.#takeBatch();
-      try {
-        await this.#write(batch);
-        failures = 0;
-        this.#queue.splice(0, batch.length);
-        const rows = batch.reduce((n, item) => n + item.rows, 0);
-        this.#queuedRows -= rows;
-        this.#stats.committedBatches += 1;
-        this.#stats.committedRows += rows;
-        for (const item of batch) item.resolve();
-      } catch (error) {
-        failures += 1;
-        this.#stats.failedAttempts += 1;
-        const waitMs = Math.min(this.#retryMaxMs, this.#retryMinMs * 2 ** (failures - 1));
-        this.#logger.warn('ingest write failed; retrying', {
-          attempt: failures,
-          retryInMs: waitMs,
-          queuedRows: this.#queuedRows,
-          reason: errorMessage(error),
-        });
-        if (this.#closed) return;
-        await sleep(waitMs);
+      const flush: Promise<void> = this.#flush(batch).finally(() => {
+        this.#inFlight.delete(flush);
+        if (this.#queue.length > 0) this.#pump();
+      });
+      this.#inFlight.add(flush);
+    }
+  }
+
+  async #flush(batch: Pending[]): Promise<void> {
+    const rows = batch.reduce((n, item) => n + item.rows, 0);
+    try {
+      const seen = this.#gatewaysToMarkSeen(batch);
+      await this.#write(batch, seen);
+      for (const [gatewayId] of seen) this.#gatewaySeenWritten.set(gatewayId, Date.now());
+      this.#consecutiveFailures = 0;
+      this.#stats.committedBatches += 1;
+      this.#stats.committedRows += rows;
+      for (const item of batch) item.resolve();
+      this.#notifyCommitted(batch);
+    } catch (error) {
+      // Back into the queue where it was (ahead of everything that came later), and every slot
+      // waits out the backoff.
+      const first = batch[0]?.seq ?? 0;
+      const at = this.#queue.findIndex((item) => item.seq > first);
+      this.#queue.splice(at === -1 ? this.#queue.length : at, 0, ...batch);
+      this.#queuedRows += rows;
+      this.#consecutiveFailures += 1;
+      this.#stats.failedAttempts += 1;
+      const waitMs = Math.min(
+        this.#retryMaxMs,
+        this.#retryMinMs * 2 ** Math.min(this.#consecutiveFailures - 1, 20),
+      );
+      this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + waitMs);
+      this.#logger.warn('ingest write failed; retrying', {
+        attempt: this.#consecutiveFailures,
+        retryInMs: waitMs,
+        queuedRows: this.#queuedRows,
+        reason: errorMessage(error),
+      });
+    }
+  }
+
+  #notifyCommitted(batch: readonly Pending[]): void {
+    if (this.#onCommitted === undefined) return;
+    try {
+      this.#onCommitted({
+        readings: batch.flatMap((item) => item.work.readings),
+        cameraCounts: batch.flatMap((item) => item.work.cameraCounts),
+      });
+    } catch (error) {
+      this.#logger.error('onCommitted hook failed', { reason: errorMessage(error) });
+    }
+  }
+
+  /** Takes the head of the queue up to the batch size (at least one item). */
+  #takeBatch(): Pending[] {
+    let rows = 0;
+    let count = 0;
+    for (const item of this.#queue) {
+      if (count > 0 && rows + item.rows > this.#maxBatchRows) break;
+      rows += item.rows;
+      count += 1;
+    }
+    this.#queuedRows -= rows;
+    return this.#queue.splice(0, count);
+  }
+
+  /**
+   * The gateways of this batch whose last_seen_at is due, with their latest time, in id order:
+   * concurrent transactions then lock the rows in the same order and cannot deadlock.
+   */
+  #gatewaysToMarkSeen(batch: readonly Pending[]): Map<string, Date> {
+    const latest = new Map<string, Date>();
+    for (const item of batch) {
+      const s = item.work.gatewaySeen;
+      if (s !== undefined && (latest.get(s.gatewayId)?.getTime() ?? 0) < s.at.getTime()) {
+        latest.set(s.gatewayId, s.at);
       }
     }
+    const now = Date.now();
+    const due = [...latest].filter(
+      ([id]) => now - (this.#gatewaySeenWritten.get(id) ?? 0) >= this.#gatewaySeenIntervalMs,
+    );
+    return new Map(due.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
-  /** The head of the queue up to the batch size (at least one item). */
-  #takeBatch(): Pending[] {
-    const batch: Pending[] = [];
-    let rows = 0;
-    for (const item of this.#queue) {
-      if (batch.length > 0 && rows + item.rows > this.#maxBatchRows) break;
-      batch.push(item);
-      rows += item.rows;
-    }
-    return batch;
-  }
-
-  async #write(batch: readonly Pending[]): Promise<void> {
+  async #write(batch: readonly Pending[], seen: ReadonlyMap<string, Date>): Promise<void> {
     const readings = batch.flatMap((item) => item.work.readings);
     const cameraCounts = batch.flatMap((item) => item.work.cameraCounts);
     const rejections = batch.flatMap((item) => item.work.rejections);
-    const seen = new Map<string, Date>();
-    for (const item of batch) {
-      const s = item.work.gatewaySeen;
-      if (s !== undefined && (seen.get(s.gatewayId)?.getTime() ?? 0) < s.at.getTime()) {
-        seen.set(s.gatewayId, s.at);
-      }
-    }
     await this.#storage.transaction(async (tx) => {
       await writeTagReadings(tx, readings);
       await writeCameraCounts(tx, cameraCounts);
