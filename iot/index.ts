@@ -32,6 +32,32 @@ export type { CameraCountReading, CameraSpecies } from './camera/count.ts';
 export { cameraCountRanges, cameraSpecies } from './camera/count.ts';
 export type { CameraCountOptions } from './camera/decode.ts';
 export { decodeCameraCount } from './camera/decode.ts';
+export type { FrameLimits, RgbaFrame } from './camera/frame.ts';
+export { decodeFrame, defaultFrameLimits, isJpeg } from './camera/frame.ts';
+export type { Detection, LetterboxedFrame, YoloxDecodeOptions } from './camera/yolox.ts';
+export {
+  decodeYoloxOutput,
+  intersectionOverUnion,
+  letterboxForYolox,
+  suppressNonMaxima,
+  yoloxDefaults,
+} from './camera/yolox.ts';
+export type {
+  AnimalCount,
+  AnimalDetection,
+  AnimalDetector,
+  AnimalDetectorOptions,
+  AnimalDetectorStats,
+  DetectorSpecies,
+  FrameCountError,
+} from './camera/detector.ts';
+export {
+  createAnimalDetector,
+  DetectorBusyError,
+  DetectorClosedError,
+  detectorSpecies,
+  detectorSpeciesByCocoClass,
+} from './camera/detector.ts';
 export type { GatewayStatus, GatewayStatusLimits, GatewayStatusOptions } from './gateway-status.ts';
 export { decodeGatewayStatus } from './gateway-status.ts';
 export type {

@@ -7,6 +7,8 @@
 # It never skips the real database: if it cannot get one, it fails and says how to get one.
 # Likewise for MQTT: with PW_TEST_MQTT_URL set, the external-broker tests use that broker; without
 # it, Debian's mosquitto is installed if missing (needs root) and a throwaway broker is started.
+# And for the map's browser tests: with PW_TEST_CHROMIUM set, that browser is used; without it,
+# Debian's chromium is installed if missing (needs root).
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -50,6 +52,16 @@ if [ -z "${PW_TEST_MQTT_URL:-}" ]; then
   log "throwaway mosquitto broker at $PW_TEST_MQTT_URL"
 else
   log "using the MQTT broker given in PW_TEST_MQTT_URL"
+fi
+
+if [ -z "${PW_TEST_CHROMIUM:-}" ]; then
+  # Idempotent: returns at once when chromium is installed; without root it only checks, and
+  # fails with how to get a browser.
+  PW_TEST_CHROMIUM=$("$SCRIPT_DIR/install-chromium.sh")
+  export PW_TEST_CHROMIUM
+  log "chromium for the browser tests at $PW_TEST_CHROMIUM"
+else
+  log "using the browser given in PW_TEST_CHROMIUM"
 fi
 
 log "type-check"

@@ -85,3 +85,86 @@ export interface Health {
   schemaVersion?: string | null;
   reason?: string;
 }
+
+/** A page of a plain (non-GeoJSON) list: `GET /api/borrowers`, `/api/loans`, `/api/herds`. */
+export interface ListPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** `GET /api/borrowers` items. */
+export interface Borrower {
+  id: string;
+  branchId: string;
+  ref: string;
+  name: string;
+  registrationNo: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /api/loans` items; money as decimal strings. */
+export interface Loan {
+  id: string;
+  branchId: string;
+  borrowerId: string;
+  officerId: string | null;
+  reference: string;
+  amount: string;
+  balance: string;
+  currency: string;
+  status: 'active' | 'closed' | 'defaulted';
+  disbursedOn: string | null;
+  maturesOn: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /api/herds` items. */
+export interface Herd {
+  id: string;
+  branchId: string;
+  farmId: string;
+  loanId: string | null;
+  code: string;
+  name: string;
+  species: 'cattle' | 'sheep' | 'goat' | 'pig' | 'horse';
+  pledgedHeadCount: number;
+  valuePerHead: string | null;
+  currency: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The part of `GET /api/herds/{id}/state` the map shows (the full shape is in the OpenAPI document). */
+export interface HerdStateSummary {
+  herdId: string;
+  herdCode: string;
+  farmId: string;
+  at: string;
+  pledgedHeadCount: number;
+  /** Pledged tags whose latest fix is fresh and inside the geofence. */
+  headCount: number;
+  shortfall: number;
+  reconciliation: {
+    missing: { tagCode: string; lastSeenAt: string | null }[];
+    outside: { tagCode: string; distanceM: number }[];
+    silent: { tagCode: string; lastSeenAt: string | null }[];
+  };
+}
+
+/**
+ * A parcel's collateral status as the map shows it: the satellite check's verdict, or
+ * `no_observation` while there is none yet.
+ */
+export type ParcelStatus =
+  'verified' | 'mismatch' | 'area_short' | 'cannot_verify' | 'no_observation';
+
+/** `GET /api/map-config`: what the map needs from the service's configuration. */
+export interface MapConfig {
+  /** null: no basemap; the map makes no request outside the service. */
+  basemap:
+    | { type: 'xyz'; url: string; attribution: string | null }
+    | { type: 'wmts'; url: string; layer: string; attribution: string | null }
+    | null;
+}

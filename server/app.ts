@@ -6,6 +6,7 @@ import type { AppEnv, Services } from './app-env.ts';
 import { envelope, createErrorHandler } from './http-errors.ts';
 import { createHealthRoutes } from './routes/health.ts';
 import { createIngestRoutes } from './routes/ingest.ts';
+import { createMapConfigRoutes } from './routes/map-config.ts';
 import { createApiApp } from './resources/index.ts';
 import { limitRequestBodies } from './api/body-limits.ts';
 import { importBodyLimits } from './resources/import-routes.ts';
@@ -26,6 +27,7 @@ export function createApp(services: Services, options: { webRoot?: string } = {}
 
   app.route('/', createHealthRoutes(services));
   app.route('/api/ingest', createIngestRoutes(services));
+  app.route('/api/map-config', createMapConfigRoutes(services));
   app.route('/api', createApiApp(services));
   // The built map (web/dist). Absent in a checkout that was never built: say so instead of a bare 404.
   const webRoot = options.webRoot;

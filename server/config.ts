@@ -40,6 +40,15 @@ export interface Config {
     /** Fastest believable animal: a tag fix implying a faster move is an `impossible_jump`. */
     readonly maxAnimalSpeedKmh: number;
   };
+  /** Camera frames (`farms/{farmId}/cameras/{cameraId}/frame`), counted by an ONNX detector. */
+  readonly camera: {
+    /** Path of the YOLOX `.onnx` detector; null: no detector, frames are rejected with a reason. */
+    readonly detectorModel: string | null;
+    /** Smallest detection score (objectness × class) counted as an animal, in (0, 1]. */
+    readonly detectorMinScore: number;
+    /** Largest JPEG frame accepted (frames are not JSON: PW_MQTT_MAX_PAYLOAD_BYTES is not theirs). */
+    readonly maxFrameBytes: number;
+  };
   /** For the field tools (`pledgewatch replay`/`simulate`): the gateway's secret; never printed. */
   readonly gatewaySecret: string | null;
   readonly auth: {
@@ -50,6 +59,39 @@ export interface Config {
     readonly loginWindowMs: number;
     readonly loginMaxFailuresPerEmail: number;
     readonly loginMaxFailuresPerIp: number;
+  };
+  readonly alerts: {
+    /** How often the alert engine sweeps for time-based conditions (silence, coverage...). */
+    readonly evaluationIntervalMs: number;
+    /** How often unacknowledged critical alerts are checked against their deadline. */
+    readonly escalationIntervalMs: number;
+  };
+  /** The map's basemap; `basemapUrl` null: none, the map makes no request outside the service. */
+  readonly map: {
+    /** An XYZ tile URL template ({z}/{x}/{y}) or a WMTS GetCapabilities URL. */
+    readonly basemapUrl: string | null;
+    readonly basemapType: 'xyz' | 'wmts';
+    /** The WMTS layer identifier (needed for wmts). */
+    readonly basemapLayer: string | null;
+    readonly basemapAttribution: string | null;
+  };
+  /** The alert outbox worker (webhook and MQTT subscriptions). */
+  readonly delivery: {
+    /** Tries before a delivery is dead (visible in the API, retried only by a call). */
+    readonly maxAttempts: number;
+    /** Longest wait for a webhook's answer. */
+    readonly timeoutMs: number;
+    /** Retry n waits a random time in [0, min(backoffMaxMs, backoffBaseMs * 2^(n-1))]. */
+    readonly backoffBaseMs: number;
+    readonly backoffMaxMs: number;
+    /** How often the worker looks for due deliveries when nothing wakes it. */
+    readonly pollIntervalMs: number;
+  };
+  /** GET /api/alerts/stream (Server-Sent Events). */
+  readonly alertStream: {
+    readonly heartbeatIntervalMs: number;
+    /** Events queued for one slow client before it is dropped (it resumes with Last-Event-ID). */
+    readonly maxBufferedEvents: number;
   };
   readonly demoSeed: boolean;
   readonly logLevel: LogLevel;
@@ -83,6 +125,16 @@ export const parsers = {
       return /^\d+$/.test(raw.trim()) && value >= options.min && value <= options.max
         ? { ok: true, value }
         : { ok: false, rule: `expected milliseconds ${options.min}-${options.max}` };
+    },
+  num:
+    (options: { min: number; max: number }): Parser<number> =>
+    (raw) => {
+      const value = Number(raw);
+      return /^-?(\d+\.?\d*|\.\d+)$/.test(raw.trim()) &&
+        value >= options.min &&
+        value <= options.max
+        ? { ok: true, value }
+        : { ok: false, rule: `expected a number ${options.min}-${options.max}` };
     },
   bool: (): Parser<boolean> => (raw) =>
     raw === 'true' || raw === 'false'
@@ -147,6 +199,15 @@ export const variables = {
     default: '60',
     doc: 'Fastest believable animal (km/h): a tag fix implying a faster move is rejected (impossible_jump).',
   },
+  PW_CAMERA_DETECTOR_MODEL: {
+    default: null,
+    doc: 'YOLOX ONNX detector that counts camera frames; unset: frames are rejected (not counted).',
+  },
+  PW_CAMERA_DETECTOR_MIN_SCORE: {
+    default: '0.3',
+    doc: 'Smallest detection score (objectness × class, 0-1) counted as an animal.',
+  },
+  PW_CAMERA_MAX_FRAME_BYTES: { default: '4194304', doc: 'Largest camera frame (JPEG) accepted.' },
   PW_GATEWAY_SECRET: {
     default: null,
     doc: 'Gateway secret for `pledgewatch replay`/`simulate` (or --secret-file); not used by the service.',
@@ -164,6 +225,46 @@ export const variables = {
   PW_LOGIN_MAX_FAILURES_PER_IP: {
     default: '20',
     doc: 'Failed logins from one client address in the window before 429.',
+  },
+  PW_ALERT_EVALUATION_INTERVAL_MS: {
+    default: '60000',
+    doc: 'How often the alert engine sweeps herds for time-based conditions (silent tags...).',
+  },
+  PW_ALERT_ESCALATION_INTERVAL_MS: {
+    default: '30000',
+    doc: 'How often critical alerts past their acknowledgement deadline are escalated.',
+  },
+  PW_MAP_BASEMAP_URL: {
+    default: null,
+    doc: 'Map basemap: an XYZ tile URL template ({z}/{x}/{y}) or a WMTS GetCapabilities URL; unset: none, the map makes no request outside the service.',
+  },
+  PW_MAP_BASEMAP_TYPE: { default: 'xyz', doc: 'How to read PW_MAP_BASEMAP_URL: xyz or wmts.' },
+  PW_MAP_BASEMAP_LAYER: { default: null, doc: 'The WMTS layer identifier (with wmts).' },
+  PW_MAP_BASEMAP_ATTRIBUTION: {
+    default: null,
+    doc: "The basemap's attribution shown on the map.",
+  },
+  PW_DELIVERY_MAX_ATTEMPTS: {
+    default: '12',
+    doc: 'Tries of a webhook or MQTT alert delivery before it is dead.',
+  },
+  PW_DELIVERY_TIMEOUT_MS: { default: '10000', doc: 'Longest wait for a webhook’s answer.' },
+  PW_DELIVERY_BACKOFF_BASE_MS: {
+    default: '1000',
+    doc: 'First retry delay bound; doubles per try, full jitter.',
+  },
+  PW_DELIVERY_BACKOFF_MAX_MS: { default: '3600000', doc: 'Largest retry delay bound.' },
+  PW_DELIVERY_POLL_INTERVAL_MS: {
+    default: '1000',
+    doc: 'How often the delivery worker looks for due deliveries.',
+  },
+  PW_SSE_HEARTBEAT_INTERVAL_MS: {
+    default: '15000',
+    doc: 'Comment line sent on idle alert streams.',
+  },
+  PW_SSE_MAX_BUFFERED_EVENTS: {
+    default: '1000',
+    doc: 'Events queued for a slow alert-stream client before it is dropped.',
   },
   PW_DEMO_SEED: { default: 'true', doc: 'Load the demo portfolio into an empty database.' },
   PW_LOG_LEVEL: { default: 'info', doc: 'debug, info, warn or error.' },
@@ -190,6 +291,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   }
 
   const cwd = options.cwd ?? process.cwd();
+  const detectorModel = read('PW_CAMERA_DETECTOR_MODEL', parsers.str(), true);
   const config: Config = {
     http: {
       host: read('PW_HTTP_HOST', parsers.str()),
@@ -221,6 +323,14 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       ),
       maxAnimalSpeedKmh: read('PW_MAX_ANIMAL_SPEED_KMH', parsers.int({ min: 1, max: 1_000 })),
     },
+    camera: {
+      detectorModel: detectorModel === null ? null : path.resolve(cwd, detectorModel),
+      detectorMinScore: read('PW_CAMERA_DETECTOR_MIN_SCORE', parsers.num({ min: 0.01, max: 1 })),
+      maxFrameBytes: read(
+        'PW_CAMERA_MAX_FRAME_BYTES',
+        parsers.int({ min: 1024, max: 64 * 1024 * 1024 }),
+      ),
+    },
     gatewaySecret: read('PW_GATEWAY_SECRET', parsers.str(), true),
     auth: {
       sessionTtlMs: read('PW_SESSION_TTL_MS', parsers.ms({ min: 60_000, max: 30 * 86_400_000 })),
@@ -235,12 +345,54 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
         parsers.int({ min: 1, max: 100_000 }),
       ),
     },
+    alerts: {
+      evaluationIntervalMs: read(
+        'PW_ALERT_EVALUATION_INTERVAL_MS',
+        parsers.ms({ min: 1_000, max: 86_400_000 }),
+      ),
+      escalationIntervalMs: read(
+        'PW_ALERT_ESCALATION_INTERVAL_MS',
+        parsers.ms({ min: 1_000, max: 86_400_000 }),
+      ),
+    },
+    map: {
+      basemapUrl: read('PW_MAP_BASEMAP_URL', parsers.url(['http', 'https']), true),
+      basemapType: read('PW_MAP_BASEMAP_TYPE', parsers.oneOf(['xyz', 'wmts'] as const)),
+      basemapLayer: read('PW_MAP_BASEMAP_LAYER', parsers.str(), true),
+      basemapAttribution: read('PW_MAP_BASEMAP_ATTRIBUTION', parsers.str(), true),
+    },
+    delivery: {
+      maxAttempts: read('PW_DELIVERY_MAX_ATTEMPTS', parsers.int({ min: 1, max: 100 })),
+      timeoutMs: read('PW_DELIVERY_TIMEOUT_MS', parsers.ms({ min: 100, max: 300_000 })),
+      backoffBaseMs: read('PW_DELIVERY_BACKOFF_BASE_MS', parsers.ms({ min: 1, max: 3_600_000 })),
+      backoffMaxMs: read('PW_DELIVERY_BACKOFF_MAX_MS', parsers.ms({ min: 1, max: 86_400_000 })),
+      pollIntervalMs: read('PW_DELIVERY_POLL_INTERVAL_MS', parsers.ms({ min: 10, max: 600_000 })),
+    },
+    alertStream: {
+      heartbeatIntervalMs: read(
+        'PW_SSE_HEARTBEAT_INTERVAL_MS',
+        parsers.ms({ min: 100, max: 600_000 }),
+      ),
+      maxBufferedEvents: read(
+        'PW_SSE_MAX_BUFFERED_EVENTS',
+        parsers.int({ min: 1, max: 1_000_000 }),
+      ),
+    },
     demoSeed: read('PW_DEMO_SEED', parsers.bool()),
     logLevel: read('PW_LOG_LEVEL', parsers.oneOf(['debug', 'info', 'warn', 'error'] as const)),
     shutdownTimeoutMs: read('PW_SHUTDOWN_TIMEOUT_MS', parsers.ms({ min: 0, max: 600_000 })),
   };
   if ((config.mqtt.tlsKeyFile === null) !== (config.mqtt.tlsCertFile === null)) {
     problems.push('PW_MQTT_TLS_KEY_FILE and PW_MQTT_TLS_CERT_FILE: set both or neither');
+  }
+  if (
+    config.map.basemapUrl !== null &&
+    config.map.basemapType === 'wmts' &&
+    config.map.basemapLayer === null
+  ) {
+    problems.push(
+      'PW_MAP_BASEMAP_LAYER: expected the WMTS layer identifier with PW_MAP_BASEMAP_TYPE=wmts',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
@@ -259,6 +411,14 @@ export function redactConfig(config: Config): Config {
     databaseUrl: mask(config.databaseUrl),
     gatewaySecret: config.gatewaySecret === null ? null : '***',
     mqtt: { ...config.mqtt, url: mask(config.mqtt.url) },
+    // A basemap URL may carry a key in its query; kept as text so a {z}/{x}/{y} template stays readable.
+    map: {
+      ...config.map,
+      basemapUrl:
+        config.map.basemapUrl
+          ?.replace(/([?&][^=&#]+=)[^&#]*/g, '$1***')
+          .replace(/\/\/[^/@]*@/, '//***@') ?? null,
+    },
   };
 }
 

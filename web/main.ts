@@ -1,48 +1,186 @@
-import Map from 'ol/Map.js';
+import OlMap from 'ol/Map.js';
 import View from 'ol/View.js';
+import Attribution from 'ol/control/Attribution.js';
 import ScaleLine from 'ol/control/ScaleLine.js';
-import type { FarmCollection } from '../server/api-types.ts';
+import Zoom from 'ol/control/Zoom.js';
+import { createEmpty, extend, isEmpty, type Extent } from 'ol/extent.js';
+import type {
+  FarmFeature,
+  Herd,
+  HerdStateSummary,
+  MapConfig,
+  ParcelFeature,
+} from '../server/api-types.ts';
+import { getAllPages, getJson } from './api.ts';
+import { LayerSwitcher } from './controls/layer-switcher.ts';
+import { Legend } from './controls/legend.ts';
+import { createBasemapLayer } from './layers/basemap.ts';
 import { createFarmLayer } from './layers/farms.ts';
+import { createHerdLayer, updateHerdCounts } from './layers/herds.ts';
+import { createParcelLayer } from './layers/parcels.ts';
 import { ensureSignedIn } from './login.ts';
+import { attachSearch, type SearchHit } from './search.ts';
+import { exposeProbe, reportProbeError } from './test-hook.ts';
+
+/** How often the herds' head counts are read again. */
+const HERD_REFRESH_MS = 30_000;
 
 // No basemap by default: the map makes no request outside the service, and the farm boundaries
-// stay readable on the plain background.
+// stay readable on the plain background. PW_MAP_BASEMAP_URL configures one.
 const statusElement = document.getElementById('status');
 const listElement = document.getElementById('farms');
 
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function setStatus(text: string): void {
+  if (statusElement !== null) statusElement.textContent = text;
+}
+
+/** The live count of each herd; a herd whose state cannot be read is left out (shown as `?`). */
+async function readHerdStates(herds: readonly Herd[]): Promise<Map<string, HerdStateSummary>> {
+  const states = await Promise.all(
+    herds.map((herd) => getJson<HerdStateSummary>(`/api/herds/${herd.id}/state`).catch(() => null)),
+  );
+  return new Map(
+    states.flatMap((state) => (state === null ? [] : [[state.herdId, state] as const])),
+  );
+}
+
 async function start(): Promise<void> {
   await ensureSignedIn();
-  const response = await fetch('/api/farms', { credentials: 'same-origin' });
-  if (!response.ok) throw new Error(`GET /api/farms answered ${response.status}`);
-  const farms = (await response.json()) as FarmCollection;
-  const layer = createFarmLayer(farms);
-  const map = new Map({
-    target: 'map',
-    layers: [layer],
-    view: new View({ center: [0, 0], zoom: 2 }),
-    controls: [new ScaleLine()],
+  setStatus('loading the portfolio…');
+  const [mapConfig, farms, parcels, herds] = await Promise.all([
+    getJson<MapConfig>('/api/map-config'),
+    getAllPages<FarmFeature, 'features'>('/api/farms', 'features'),
+    getAllPages<ParcelFeature, 'features'>('/api/parcels', 'features'),
+    getAllPages<Herd, 'items'>('/api/herds', 'items'),
+  ]);
+  const states = await readHerdStates(herds);
+
+  const farmLayer = createFarmLayer({
+    type: 'FeatureCollection',
+    features: farms,
+    nextCursor: null,
   });
-  const extent = layer.getSource()?.getExtent();
-  if (extent !== undefined && extent !== null && farms.features.length > 0) {
-    map.getView().fit(extent, { padding: [40, 40, 40, 40] });
-  }
-  for (const farm of farms.features) {
+  const farmSource = farmLayer.getSource();
+  if (farmSource === null) throw new Error('the farm layer has no source');
+  const parcelLayer = createParcelLayer(parcels);
+  const herdLayer = createHerdLayer(herds, states, farmSource);
+  let basemapProblem: string | null = null;
+  const basemap = await createBasemapLayer(mapConfig.basemap).catch((error: unknown) => {
+    basemapProblem = `basemap unavailable (${String(error)}): plain background`;
+    return null;
+  });
+
+  const legendTarget = document.getElementById('legend');
+  const layerSwitcher = new LayerSwitcher();
+  const layers = [...(basemap === null ? [] : [basemap]), farmLayer, parcelLayer, herdLayer];
+  const map = new OlMap({
+    target: 'map',
+    layers,
+    view: new View({ center: [0, 0], zoom: 2 }),
+    controls: [
+      new Zoom(),
+      new ScaleLine({ units: 'metric' }),
+      new Attribution({ collapsible: true }),
+      layerSwitcher,
+      new Legend(legendTarget === null ? {} : { target: legendTarget }),
+    ],
+  });
+  layerSwitcher.showLayers(layers);
+
+  // The layer switcher sits over the map's top left corner: keep the farms clear of it.
+  const fit = (extent: Extent, padding = 40): void => {
+    if (!isEmpty(extent))
+      map
+        .getView()
+        .fit(extent, { padding: [padding, padding, padding, padding + 100], maxZoom: 17 });
+  };
+  const farmExtent = (farmIds: Iterable<string>): Extent => {
+    const extent = createEmpty();
+    for (const id of farmIds) {
+      const geometry = farmSource.getFeatureById(id)?.getGeometry();
+      if (geometry !== undefined) extend(extent, geometry.getExtent());
+    }
+    return extent;
+  };
+  if (farms.length > 0) fit(farmSource.getExtent() ?? createEmpty());
+
+  const show = (hit: SearchHit): void => {
+    if (hit.kind === 'farm') fit(farmExtent([hit.id]), 60);
+    else if (hit.kind === 'borrower')
+      fit(farmExtent(farms.filter((f) => f.properties.borrowerId === hit.id).map((f) => f.id)), 60);
+    else {
+      // A loan: its pledged parcels and herds, else its borrower's farms.
+      const extent = createEmpty();
+      for (const feature of parcelLayer.getSource()?.getFeatures() ?? [])
+        if (feature.get('loanId') === hit.id) extend(extent, feature.getGeometry()!.getExtent());
+      extend(extent, farmExtent(herds.filter((h) => h.loanId === hit.id).map((h) => h.farmId)));
+      fit(
+        isEmpty(extent)
+          ? farmExtent(
+              farms.filter((f) => f.properties.borrowerId === hit.borrowerId).map((f) => f.id),
+            )
+          : extent,
+        60,
+      );
+    }
+  };
+  const searchForm = document.getElementById('search');
+  const searchInput = document.getElementById('search-text');
+  const searchResults = document.getElementById('search-results');
+  if (
+    searchForm instanceof HTMLFormElement &&
+    searchInput instanceof HTMLInputElement &&
+    searchResults !== null
+  )
+    attachSearch(searchForm, searchInput, searchResults, show);
+
+  for (const farm of farms) {
     const item = document.createElement('li');
     const button = document.createElement('button');
     button.textContent = `${farm.properties.name} (${farm.properties.code})`;
-    button.addEventListener('click', () => {
-      const feature = layer.getSource()?.getFeatureById(farm.id);
-      const geometry = feature?.getGeometry();
-      if (geometry !== undefined)
-        map.getView().fit(geometry.getExtent(), { padding: [60, 60, 60, 60], duration: 300 });
-    });
+    button.addEventListener('click', () => fit(farmExtent([farm.id]), 60));
     item.append(button, ` · ${farm.properties.borrowerName}`);
     listElement?.append(item);
   }
-  if (statusElement !== null) statusElement.textContent = `${farms.features.length} farms`;
+
+  // The head counts follow the readings: read again now and then (one read at a time).
+  let refreshing: Promise<void> | null = null;
+  const refreshHerds = (): Promise<void> => {
+    refreshing ??= readHerdStates(herds)
+      .then((fresh) => updateHerdCounts(herdLayer, fresh))
+      .finally(() => {
+        refreshing = null;
+      });
+    return refreshing;
+  };
+  setInterval(() => {
+    refreshHerds().catch((error: unknown) => setStatus(`cannot read the herds: ${String(error)}`));
+  }, HERD_REFRESH_MS);
+
+  const probe = exposeProbe(
+    map,
+    { farms: farmLayer, parcels: parcelLayer, herds: herdLayer },
+    mapConfig.basemap?.type ?? null,
+    refreshHerds,
+  );
+  map.once('rendercomplete', () => {
+    probe.ready = true;
+  });
+  setStatus(
+    [
+      count(farms.length, 'farm'),
+      count(parcels.length, 'parcel'),
+      count(herds.length, 'herd'),
+      ...(basemapProblem === null ? [] : [basemapProblem]),
+    ].join(' · '),
+  );
 }
 
 start().catch((error: unknown) => {
-  if (statusElement !== null)
-    statusElement.textContent = `cannot load the portfolio: ${String(error)}`;
+  reportProbeError(error);
+  setStatus(`cannot load the portfolio: ${String(error)}`);
 });

@@ -4,7 +4,9 @@ import {
   decodeGatewayStatus,
   decodeTagMessage,
   defaultDecodeLimits,
+  detectorSpecies,
   matchTopic,
+  type AnimalDetector,
   type DecodeError,
   type EarTagReading,
   type TopicMatch,
@@ -34,6 +36,12 @@ export interface GatewayMessageHandlerOptions {
   readonly maxAnimalSpeedKmh?: number;
   /** Tags whose last fix is kept in memory for the plausibility check. Default 100 000. */
   readonly lastFixCacheSize?: number;
+  /**
+   * Counts the animals on camera frames; absent or null: frames are rejected (`not_supported`).
+   * When it is busy (`DetectorBusyError`) the handler rejects: the frame is not acknowledged and
+   * the gateway sends it again.
+   */
+  readonly frameCounter?: Pick<AnimalDetector, 'countAnimals'> | null;
 }
 
 /**
@@ -48,6 +56,7 @@ export function createGatewayMessageHandler(options: GatewayMessageHandlerOption
   const cameraIds = new Map<string, string | null>();
   const lastFixes = new LastFixCache(storage, { maxTags: options.lastFixCacheSize });
   const maxSpeedKmh = options.maxAnimalSpeedKmh;
+  const frameCounter = options.frameCounter ?? null;
 
   /**
    * Splits decoded readings (with their index in the message) into plausible ones and
@@ -248,12 +257,56 @@ export function createGatewayMessageHandler(options: GatewayMessageHandlerOption
         logger.info('gateway status', { gateway: match.gatewayId, status: decoded.value.status });
         work = { readings: [], cameraCounts: [], rejections: [] };
       }
+    } else if (match.kind === 'camera_frame') {
+      // An unregistered camera is refused before the detector spends time on its frame.
+      const cameraId =
+        frameCounter === null ? null : await cameraIdFor(origin.farmId, match.cameraId);
+      if (frameCounter === null) {
+        const reason =
+          'camera frames are not counted: no detector is configured (PW_CAMERA_DETECTOR_MODEL)';
+        work = { readings: [], cameraCounts: [], rejections: [reject('not_supported', reason)] };
+      } else if (cameraId === null) {
+        work = {
+          readings: [],
+          cameraCounts: [],
+          rejections: [
+            reject('unknown_device', `camera ${match.cameraId} is not registered on this farm`),
+          ],
+        };
+      } else {
+        // Rejects with DetectorBusyError when the detector's queue is full: not acknowledged.
+        const counted = await frameCounter.countAnimals(payload);
+        if (!counted.ok) {
+          const { code, message, field } = counted.error;
+          work = { readings: [], cameraCounts: [], rejections: [reject(code, message, { field })] };
+        } else {
+          const result = counted.value;
+          // One row per species the detector knows, zeros included: no cattle seen is a count.
+          // A frame carries no time of its own: it is counted as of its arrival.
+          work = {
+            readings: [],
+            cameraCounts: detectorSpecies.map((species): CameraCount => ({
+              cameraId,
+              farmId: origin.farmId,
+              observedAt: receivedAt,
+              species,
+              headCount: result.counts[species],
+              confidence: result.confidenceBySpecies[species],
+              zone: null,
+              source: 'detector',
+            })),
+            rejections: [],
+          };
+          logger.debug('camera frame counted', {
+            camera: match.cameraId,
+            counts: result.counts,
+            totalMs: Math.round(result.timingsMs.total),
+          });
+        }
+      }
     } else {
-      // Frames need the detector (not configured in this version); commands are ours to send.
-      const reason =
-        match.kind === 'camera_frame'
-          ? 'camera frames are not counted: no detector is configured'
-          : `topic ${topic} is for the service to publish, not gateways`;
+      // Commands are ours to send.
+      const reason = `topic ${topic} is for the service to publish, not gateways`;
       work = { readings: [], cameraCounts: [], rejections: [reject('not_supported', reason)] };
     }
     await batcher.submit(seen === undefined ? work : { ...work, gatewaySeen: seen });

@@ -1,10 +1,11 @@
+import { createAnimalDetector, type AnimalDetector } from '../../iot/index.ts';
 import type { Config } from '../config.ts';
 import type { Storage } from '../db/storage.ts';
 import type { Logger } from '../logger.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
 import { connectExternalBroker } from './external-broker.ts';
 import { createGatewayMessageHandler } from './gateway-messages.ts';
-import { IngestBatcher } from './ingest-batcher.ts';
+import { IngestBatcher, type CommittedWork } from './ingest-batcher.ts';
 
 export interface MqttEndpoints {
   /** `mqtt://host:port` (or mqtts) of the embedded broker, or the external broker's URL. */
@@ -22,13 +23,25 @@ export async function startMqttEdge(options: {
   config: Config;
   storage: Storage;
   logger: Logger;
-}): Promise<{ endpoints: MqttEndpoints; stop(timeoutMs: number): Promise<void> }> {
+  /** Called after each committed ingest batch (the alert engine's herd monitor). */
+  onCommitted?: (work: CommittedWork) => void;
+}): Promise<{
+  endpoints: MqttEndpoints;
+  /** Publishes an alert message for alert subscribers (QoS 1, not retained). */
+  publishAlert(topic: string, payload: string): Promise<void>;
+  stop(timeoutMs: number): Promise<void>;
+}> {
   const { config, storage } = options;
   const logger = options.logger.child({ part: 'mqtt' });
-  const batcher = new IngestBatcher(storage, { logger });
+  const batcher = new IngestBatcher(storage, {
+    logger,
+    ...(options.onCommitted === undefined ? {} : { onCommitted: options.onCommitted }),
+  });
+  const frameCounter = await startFrameCounter(config, logger);
   const handleMessage = createGatewayMessageHandler({
     storage,
     batcher,
+    frameCounter,
     maxPayloadBytes: config.mqtt.maxPayloadBytes,
     maxAnimalSpeedKmh: config.ingest.maxAnimalSpeedKmh,
     logger,
@@ -50,9 +63,11 @@ export async function startMqttEdge(options: {
     });
     return {
       endpoints,
+      publishAlert: (topic, payload) => client.publish(topic, payload, { retain: false }),
       stop: async (timeoutMs) => {
         await client.close({ drainTimeoutMs: timeoutMs });
         await batcher.close(timeoutMs);
+        await frameCounter?.close();
       },
     };
   }
@@ -73,6 +88,7 @@ export async function startMqttEdge(options: {
   logger.info('mqtt broker listening', { ...endpoints });
   return {
     endpoints,
+    publishAlert: (topic, payload) => broker.publish(topic, payload, { qos: 1, retain: false }),
     stop: async (timeoutMs) => {
       // The broker waits for messages being stored; if the database is down those would wait
       // forever, so after the timeout the batcher refuses them (unacknowledged: sent again later).
@@ -85,8 +101,29 @@ export async function startMqttEdge(options: {
       clearTimeout(timer);
       await batcher.close(timeoutMs);
       await brokerClosed;
+      await frameCounter?.close();
     },
   };
+}
+
+/** The camera-frame detector when PW_CAMERA_DETECTOR_MODEL is set; a bad model stops the start. */
+async function startFrameCounter(config: Config, logger: Logger): Promise<AnimalDetector | null> {
+  const modelPath = config.camera.detectorModel;
+  if (modelPath === null) {
+    logger.info('camera frames are not counted: no detector configured');
+    return null;
+  }
+  const detector = await createAnimalDetector({
+    modelPath,
+    minScore: config.camera.detectorMinScore,
+    frameLimits: { maxBytes: config.camera.maxFrameBytes },
+  });
+  logger.info('camera detector loaded', {
+    model: modelPath,
+    minScore: config.camera.detectorMinScore,
+    maxFrameBytes: config.camera.maxFrameBytes,
+  });
+  return detector;
 }
 
 function redactUrl(url: string): string {

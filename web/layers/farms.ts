@@ -9,5 +9,9 @@ export function createFarmLayer(collection: FarmCollection): VectorLayer<VectorS
   const source = new VectorSource({
     features: new GeoJSON().readFeatures(collection, { featureProjection: 'EPSG:3857' }),
   });
-  return new VectorLayer({ source, style: farmStyle, properties: { title: 'Farms' } });
+  return new VectorLayer({
+    source,
+    style: farmStyle,
+    properties: { title: 'Farms', name: 'farms' },
+  });
 }
