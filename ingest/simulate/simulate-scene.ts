@@ -106,7 +106,7 @@ export function createSceneSimulator(options: SceneSimulatorOptions): SceneSimul
           means[i] = look?.mean[b] ?? 0;
           sds[i] = look?.sd[b] ?? 0;
         });
-        const noise = createRng(weather.seed * 31 + b * 7919 + 1);
+        const noise = createNoiseTable(weather.seed * 31 + b * 7919 + 1);
         const out = new Uint16Array(grid.width * grid.height);
         for (let row = 0; row < grid.height; row++) {
           const skyRow = (row >> 1) * width20;
@@ -115,9 +115,10 @@ export function createSceneSimulator(options: SceneSimulatorOptions): SceneSimul
             const label = labels[p] ?? 0;
             const sd = sds[label] ?? 0;
             const deviation = label === 0 ? 0 : (parcelDeviation[(label - 1) * bandCount + b] ?? 0);
-            let value = (means[label] ?? 0) + sd * (0.8 * deviation + 0.6 * noise.normal());
+            const z = noise.at(p);
+            let value = (means[label] ?? 0) + sd * (0.8 * deviation + 0.6 * z);
             const state = sky[skyRow + (col >> 1)];
-            if (state === CLOUD) value = 0.32 + 0.08 * noise.uniform() + 0.2 * value;
+            if (state === CLOUD) value = 0.36 + 0.04 * z + 0.2 * value;
             else if (state === SHADOW) value *= 0.35;
             out[p] = Math.min(65_535, Math.max(1, Math.round(value * 10_000)));
           }
@@ -241,6 +242,19 @@ function downsample(
     }
   }
   return out;
+}
+
+/**
+ * Per-pixel noise for whole tiles (10^8 pixels a band): standard normal values from a table of
+ * 2^16, picked by a multiplicative hash of the pixel index and the table's own offset, which is
+ * several times cheaper than drawing each one.
+ */
+function createNoiseTable(seed: number): { at(pixel: number): number } {
+  const rng = createRng(seed);
+  const table = new Float32Array(1 << 16);
+  for (let i = 0; i < table.length; i++) table[i] = rng.normal();
+  const offset = Math.floor(rng.uniform() * 0xffffffff) >>> 0;
+  return { at: (pixel) => table[(Math.imul(pixel ^ offset, 0x9e3779b1) >>> 16) & 0xffff] ?? 0 };
 }
 
 /** A small seeded generator (mulberry32) with a cheap normal (sum of three uniforms). */

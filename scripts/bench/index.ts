@@ -8,6 +8,7 @@ const registry: Readonly<Record<string, () => Promise<BenchSuite>>> = {
   'bulk-write': async () => (await import('./bulk-write.ts')).bulkWrite,
   geofence: async () => (await import('./geofence.ts')).geofence,
   'mqtt-ingest': async () => (await import('./mqtt-ingest.ts')).mqttIngest,
+  satellite: async () => (await import('./satellite.ts')).satellite,
 };
 
 export const suiteNames: readonly string[] = Object.keys(registry);

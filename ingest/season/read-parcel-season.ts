@@ -1,0 +1,305 @@
+import type { TileGrid } from '../../geo/index.ts';
+import { DEFAULT_EXCLUDED_SCL_CLASSES, sclExclusionTable } from '../mask/scl-mask.ts';
+import { TileReadError } from '../tile/tile-read-error.ts';
+import {
+  BAND_NAMES,
+  type BandName,
+  type ItemFailure,
+  type ParcelInput,
+  type ParcelObservation,
+  type ParcelSeason,
+  type SceneItem,
+} from '../types.ts';
+import { itemGrid } from './item-grid.ts';
+import { parcelPixels, type ParcelPixels } from './parcel-pixels.ts';
+import { readSceneOverParcels, type SceneRead } from './read-scene.ts';
+import { buildSeasonGrid, type GridPlacement } from './season-grid.ts';
+
+/** Options for {@link readParcelSeason}. */
+export interface ReadParcelSeasonOptions {
+  /** Inward buffer in metres applied to each parcel before its pixels are taken (default 0). */
+  bufferM?: number;
+  /** SCL classes masked out (default {@link DEFAULT_EXCLUDED_SCL_CLASSES}). */
+  excludedSclClasses?: readonly number[];
+  signal?: AbortSignal;
+  /** Called after each item, read or failed. */
+  onProgress?: (done: number, total: number, itemId: string) => void;
+  /** Items read at the same time (default 2). Memory grows with it. */
+  itemConcurrency?: number;
+  /**
+   * Windows are cut by square cells of this many 10 m pixels aligned to each scene's origin
+   * (default 2048, a multiple of the 256 px COG tiles at 10 m and at 20 m, so no COG tile is
+   * decoded twice for one scene). Smaller cells, smaller windows, less memory.
+   */
+  windowCellPx?: number;
+}
+
+/** What {@link readParcelSeason} returns. */
+export interface ParcelSeasonResult {
+  /** One per parcel that lies (at least partly) in the season grid, in input order. */
+  parcels: ParcelSeason[];
+  /** One per item that could not be used (and one per invalid parcel), with the reason. */
+  failures: ItemFailure[];
+  /** Ids of parcels that no item's grid covers (in input order). */
+  parcelsOutside: string[];
+}
+
+/**
+ * Reads a season of Sentinel-2 L2A scenes over parcels: for each parcel, its pixels on the 10 m
+ * grid (exact coverage fractions after an inward buffer of `bufferM`), and for each scene that
+ * covers it each pixel's reflectance in the ten bands, masked by SCL and nodata.
+ *
+ * The season grid is the 10 m grid of the first item (by datetime), extended over every item on
+ * the same lattice (same CRS and pixel size, origin a whole number of pixels away; see
+ * `buildSeasonGrid`). An item in another CRS or off that lattice fails with `grid_mismatch`: call
+ * `readParcelSeason` once per CRS, with that CRS's items and parcels. Each item is read once for
+ * all the parcels it covers (`readSceneOverParcels`: windows grouped by cells, each COG opened once
+ * per item), so a caller bounds memory by passing parcels in chunks; a chunk reads only its own
+ * windows.
+ *
+ * A scene clouded over a parcel stays in the parcel's series with NaN values and `clearPixels` 0.
+ * A scene covers a parcel when at least one of the parcel's pixels lies in the scene's grid (a
+ * parcel with no pixel left after the buffer: when its bounding box meets the scene). An item that
+ * covers none of the parcels fails with `no_parcel_inside`; any item that cannot be read fails with
+ * its `TileReadError` code and message; an invalid parcel geometry fails with `invalid_parcel`.
+ * None of those throws: only aborting `signal` rejects (with its reason).
+ *
+ * @param items - Scenes (any order; read in datetime order).
+ * @param parcels - Parcels with WGS84 geometries.
+ * @param options - `bufferM`, `excludedSclClasses`, `signal`, `onProgress`, `itemConcurrency`,
+ *   `windowCellPx`.
+ * @returns Parcel seasons, failures, parcels outside every item.
+ * @throws {RangeError} For invalid options (negative `bufferM`, an SCL class outside 0-255, ...),
+ *   before anything is read; the signal's reason when aborted.
+ * @example
+ * ```ts
+ * const { items } = await loadStac('../shared/data/sentinel2/flanders-2018/catalog.json');
+ * const { parcels } = await readParcelSeason(items, [{ id: 'ref', geometry }], { bufferM: 10 });
+ * parcels[0].observations.filter((o) => o.clearPixels > 0).length; // clear dates
+ * ```
+ */
+export async function readParcelSeason(
+  items: readonly SceneItem[],
+  parcels: readonly ParcelInput[],
+  options: ReadParcelSeasonOptions = {},
+): Promise<ParcelSeasonResult> {
+  const {
+    bufferM = 0,
+    excludedSclClasses = DEFAULT_EXCLUDED_SCL_CLASSES,
+    signal,
+    onProgress,
+    itemConcurrency = 2,
+    windowCellPx = 2048,
+  } = options;
+  if (!Number.isFinite(bufferM) || bufferM < 0) {
+    throw new RangeError(`bufferM ${String(bufferM)} must be a finite number >= 0`);
+  }
+  if (!Number.isInteger(windowCellPx) || windowCellPx < 1) {
+    throw new RangeError(`windowCellPx ${String(windowCellPx)} must be a positive integer`);
+  }
+  if (!Number.isInteger(itemConcurrency) || itemConcurrency < 1) {
+    throw new RangeError(`itemConcurrency ${String(itemConcurrency)} must be a positive integer`);
+  }
+  const excludedScl = sclExclusionTable(excludedSclClasses);
+  const failures: ItemFailure[] = [];
+  const sorted = [...items].sort(
+    (a, b) => a.datetime.getTime() - b.datetime.getTime() || a.id.localeCompare(b.id),
+  );
+  const total = sorted.length;
+  let done = 0;
+  const progress = (itemId: string): void => {
+    done++;
+    onProgress?.(done, total, itemId);
+  };
+  const fail = (item: SceneItem, error: unknown): void => {
+    signal?.throwIfAborted();
+    failures.push(toFailure(item, error));
+    progress(item.id);
+  };
+
+  // 1. Each item's 10 m grid, and the season grid over them.
+  const grids: { item: SceneItem; grid: TileGrid }[] = [];
+  for (const item of sorted) {
+    try {
+      grids.push({ item, grid: await itemGrid(item, signal) });
+    } catch (error) {
+      fail(item, error);
+    }
+  }
+  if (grids.length === 0) {
+    return { parcels: [], failures, parcelsOutside: parcels.map((parcel) => parcel.id) };
+  }
+  const season = buildSeasonGrid(grids.map(({ grid }) => grid));
+  const scenes: { item: SceneItem; grid: TileGrid; placement: GridPlacement & { ok: true } }[] = [];
+  grids.forEach(({ item, grid }, k) => {
+    const placement = season.placements[k];
+    if (placement?.ok === true) {
+      scenes.push({ item, grid, placement });
+    } else {
+      failures.push({
+        itemId: item.id,
+        code: 'grid_mismatch',
+        reason: `item ${item.id}: ${placement?.ok === false ? placement.reason : 'no grid'}`,
+      });
+      progress(item.id);
+    }
+  });
+
+  // 2. The parcels' pixels on the season grid.
+  const pixels: ParcelPixels[] = [];
+  const parcelsOutside: string[] = [];
+  for (const parcel of parcels) {
+    let found: ParcelPixels | null;
+    try {
+      found = parcelPixels(season.grid, parcel, bufferM);
+    } catch (error) {
+      failures.push({
+        itemId: '',
+        parcelId: parcel.id,
+        code: 'invalid_parcel',
+        reason: `parcel ${parcel.id}: ${(error as Error).message}`,
+      });
+      continue;
+    }
+    if (found === null) parcelsOutside.push(parcel.id);
+    else pixels.push(found);
+  }
+
+  // 3. Each scene over the parcels it covers.
+  const reads: ({ covered: number[]; read: SceneRead } | null)[] = scenes.map(() => null);
+  const touched = new Uint8Array(pixels.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < scenes.length) {
+      const index = next++;
+      const scene = scenes[index];
+      if (scene === undefined) continue;
+      signal?.throwIfAborted();
+      const { item, grid, placement } = scene;
+      const covered = pixels.flatMap((parcel, i) => (covers(placement, parcel) ? [i] : []));
+      for (const i of covered) touched[i] = 1;
+      if (covered.length === 0) {
+        failures.push({
+          itemId: item.id,
+          code: 'no_parcel_inside',
+          reason: `item ${item.id}: no parcel inside item footprint (${grid.width} x ${grid.height} px at [${grid.transform[2]}, ${grid.transform[5]}], EPSG:${grid.epsg})`,
+        });
+        progress(item.id);
+        continue;
+      }
+      try {
+        const read = await readSceneOverParcels(
+          item,
+          grid,
+          placement,
+          covered.map((i) => pixels[i] as ParcelPixels),
+          { excludedScl, cellPx: windowCellPx, ...(signal === undefined ? {} : { signal }) },
+        );
+        reads[index] = { covered, read };
+        progress(item.id);
+      } catch (error) {
+        fail(item, error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(itemConcurrency, scenes.length) }, worker));
+  signal?.throwIfAborted();
+
+  // 4. Assemble each parcel's series in date order.
+  const perParcel = pixels.map(
+    () => [] as { scene: number; values: Float32Array[]; clear: number }[],
+  );
+  reads.forEach((entry, scene) => {
+    entry?.covered.forEach((i, j) => {
+      perParcel[i]?.push({
+        scene,
+        values: entry.read.values[j] ?? [],
+        clear: entry.read.clearPixels[j] ?? 0,
+      });
+    });
+  });
+  reads.fill(null); // each parcel's per-scene arrays are now held only by perParcel
+  const [a] = season.grid.transform;
+  const result: ParcelSeason[] = [];
+  pixels.forEach((parcel, i) => {
+    if (touched[i] === 0) {
+      parcelsOutside.push(parcel.id);
+      return;
+    }
+    const dates = perParcel[i] ?? [];
+    perParcel[i] = []; // let the per-scene arrays go once copied: peak memory ~ one season
+    const pixelCount = parcel.rows.length;
+    const bands = Object.fromEntries(
+      BAND_NAMES.map((name, b) => {
+        const series = new Float32Array(dates.length * pixelCount);
+        dates.forEach((date, d) => {
+          const values = date.values[b];
+          if (values !== undefined) series.set(values, d * pixelCount);
+        });
+        return [name, series];
+      }),
+    ) as Record<BandName, Float32Array>;
+    const observations: ParcelObservation[] = dates.map(({ scene, clear }) => {
+      const item = (scenes[scene] as { item: SceneItem }).item;
+      return { sceneId: item.id, date: item.datetime, clearPixels: clear, totalPixels: pixelCount };
+    });
+    result.push({
+      parcelId: parcel.id,
+      epsg: season.grid.epsg,
+      pixelSizeM: Math.abs(a),
+      transform: season.grid.transform,
+      rows: parcel.rows,
+      cols: parcel.cols,
+      fractions: parcel.fractions,
+      wholePixelCount: parcel.wholePixelCount,
+      areaM2: parcel.areaM2,
+      series: {
+        dates: observations.map((o) => o.date),
+        sceneIds: observations.map((o) => o.sceneId),
+        pixelCount,
+        bands,
+      },
+      observations,
+    });
+  });
+  const outside = new Set(parcelsOutside);
+  return {
+    parcels: result,
+    failures,
+    parcelsOutside: parcels.map((parcel) => parcel.id).filter((id) => outside.has(id)),
+  };
+}
+
+/** Whether any of the parcel's pixels (or, without pixels, its bounding box) is in the scene. */
+function covers(
+  placement: { colOffset: number; rowOffset: number; width: number; height: number },
+  parcel: ParcelPixels,
+): boolean {
+  const { colOffset, rowOffset, width, height } = placement;
+  if (parcel.rows.length === 0) {
+    const { col0, row0, cols, rows } = parcel.window;
+    return (
+      col0 < colOffset + width &&
+      col0 + cols > colOffset &&
+      row0 < rowOffset + height &&
+      row0 + rows > rowOffset
+    );
+  }
+  for (let k = 0; k < parcel.rows.length; k++) {
+    const row = (parcel.rows[k] ?? 0) - rowOffset;
+    const col = (parcel.cols[k] ?? 0) - colOffset;
+    if (row >= 0 && col >= 0 && row < height && col < width) return true;
+  }
+  return false;
+}
+
+function toFailure(item: SceneItem, error: unknown): ItemFailure {
+  if (error instanceof TileReadError) {
+    return { itemId: item.id, code: error.code, reason: error.message };
+  }
+  return {
+    itemId: item.id,
+    code: 'read_failed',
+    reason: `item ${item.id}: ${error instanceof Error ? error.message : String(error)}`,
+  };
+}
