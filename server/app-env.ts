@@ -2,6 +2,7 @@ import type { Config } from './config.ts';
 import type { Storage, StorageInfo } from './db/storage.ts';
 import type { Logger } from './logger.ts';
 import type { Principal } from './auth/principal.ts';
+import type { AlertBus } from './alerts/alert-bus.ts';
 
 /** What every route may use; built once by the composition root. */
 export interface Services {
@@ -10,6 +11,8 @@ export interface Services {
   readonly storageInfo: StorageInfo;
   readonly logger: Logger;
   readonly startedAt: Date;
+  /** Committed alert events, in id order, for the live channels (SSE, MQTT topics). */
+  readonly alertBus: AlertBus;
 }
 
 export interface AppEnv {

@@ -1,3 +1,4 @@
+import { AlertBus } from './alerts/alert-bus.ts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +44,7 @@ describe.each(testBackends)('HTTP API on $name', (backend) => {
       storageInfo: await storage.info(),
       logger: silentLogger,
       startedAt: new Date(),
+      alertBus: new AlertBus(),
     });
   });
 
@@ -69,7 +71,7 @@ describe.each(testBackends)('HTTP API on $name', (backend) => {
       expect(health).toMatchObject({
         status: 'ok',
         backend: backend.name,
-        schemaVersion: '0004',
+        schemaVersion: '0006',
       });
       expect(health.versions.postgres).toMatch(/^\d+\.\d+/);
       if (backend.name === 'pglite') expect(health.versions.timescaledb).toBeNull();

@@ -93,6 +93,15 @@ export interface Config {
     /** Events queued for one slow client before it is dropped (it resumes with Last-Event-ID). */
     readonly maxBufferedEvents: number;
   };
+  /** The satellite job: STAC scenes over the portfolio's parcels, classified on a schedule. */
+  readonly satellite: {
+    /** STAC catalogs, collections, items or folders (paths or URLs); null: the demo scenes when
+     * the demo seed is on, else none. */
+    readonly stacSources: readonly string[] | null;
+    readonly intervalMs: number;
+    /** The ONNX crop-type model. */
+    readonly cropModel: string;
+  };
   readonly demoSeed: boolean;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
@@ -232,7 +241,7 @@ export const variables = {
   },
   PW_ALERT_ESCALATION_INTERVAL_MS: {
     default: '30000',
-    doc: 'How often critical alerts past their acknowledgement deadline are escalated.',
+    doc: 'How often critical alerts past their ack deadline are escalated, and conditions past their minimum duration raised or cleared.',
   },
   PW_MAP_BASEMAP_URL: {
     default: null,
@@ -266,6 +275,18 @@ export const variables = {
     default: '1000',
     doc: 'Events queued for a slow alert-stream client before it is dropped.',
   },
+  PW_STAC_SOURCES: {
+    default: null,
+    doc: 'Comma-separated STAC catalogs, collections, items or folders (paths or http(s) URLs) the satellite job reads; unset: the demo scenes when PW_DEMO_SEED is true, else none.',
+  },
+  PW_SATELLITE_INTERVAL_MS: {
+    default: '3600000',
+    doc: 'How often the satellite job looks for new scenes.',
+  },
+  PW_CROP_MODEL: {
+    default: 'fixtures/models/crop-type.onnx',
+    doc: 'The ONNX crop-type model the satellite job classifies with.',
+  },
   PW_DEMO_SEED: { default: 'true', doc: 'Load the demo portfolio into an empty database.' },
   PW_LOG_LEVEL: { default: 'info', doc: 'debug, info, warn or error.' },
   PW_SHUTDOWN_TIMEOUT_MS: { default: '10000', doc: 'Longest wait for in-flight work at stop.' },
@@ -292,6 +313,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
 
   const cwd = options.cwd ?? process.cwd();
   const detectorModel = read('PW_CAMERA_DETECTOR_MODEL', parsers.str(), true);
+  const stacSources = read('PW_STAC_SOURCES', parsers.str(), true);
   const config: Config = {
     http: {
       host: read('PW_HTTP_HOST', parsers.str()),
@@ -378,6 +400,11 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
         parsers.int({ min: 1, max: 1_000_000 }),
       ),
     },
+    satellite: {
+      stacSources: stacSources === null ? null : parseSources(stacSources, cwd),
+      intervalMs: read('PW_SATELLITE_INTERVAL_MS', parsers.ms({ min: 1_000, max: 7 * 86_400_000 })),
+      cropModel: path.resolve(cwd, read('PW_CROP_MODEL', parsers.str())),
+    },
     demoSeed: read('PW_DEMO_SEED', parsers.bool()),
     logLevel: read('PW_LOG_LEVEL', parsers.oneOf(['debug', 'info', 'warn', 'error'] as const)),
     shutdownTimeoutMs: read('PW_SHUTDOWN_TIMEOUT_MS', parsers.ms({ min: 0, max: 600_000 })),
@@ -396,6 +423,15 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/** `a.json, https://x/catalog.json`: URLs kept, paths made absolute. */
+function parseSources(raw: string, cwd: string): string[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((s) => (/^(https?|file):/i.test(s) ? s : path.resolve(cwd, s)));
 }
 
 /** The config as safe to print: credentials in URLs are masked. */

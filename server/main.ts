@@ -4,6 +4,10 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { AlertBus } from './alerts/alert-bus.ts';
+import { startAlerts } from './alerts/index.ts';
+import { startDeliveryWorker } from './alerts/delivery/index.ts';
+import { endAlertStreams } from './alerts/stream/index.ts';
 import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { migrate } from './db/migrate.ts';
@@ -40,17 +44,41 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const info = report.applied.length > 0 ? await storage.info() : storageInfo;
     if (config.demoSeed) await seedDemoPortfolio(storage, { dataDir: config.dataDir, logger });
 
+    const alertBus = new AlertBus();
     const app = createApp(
-      { config, storage, storageInfo: info, logger, startedAt: new Date() },
+      { config, storage, storageInfo: info, logger, startedAt: new Date(), alertBus },
       { webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)) },
     );
     const server = await listen(app.fetch, config.http.host, config.http.port);
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
     logger.info('listening', { url, backend: info.backend });
-    const mqtt = await startMqttEdge({ config, storage, logger }).catch(async (error: unknown) => {
+    const alerts = await startAlerts({
+      storage,
+      bus: alertBus,
+      logger: logger.child({ part: 'alerts' }),
+      evaluationIntervalMs: config.alerts.evaluationIntervalMs,
+      escalationIntervalMs: config.alerts.escalationIntervalMs,
+    }).catch(async (error: unknown) => {
       await closeServer(server, 0);
       throw error;
+    });
+    const mqtt = await startMqttEdge({
+      config,
+      storage,
+      logger,
+      onCommitted: alerts.onCommitted,
+    }).catch(async (error: unknown) => {
+      await alerts.stop();
+      await closeServer(server, 0);
+      throw error;
+    });
+    const delivery = startDeliveryWorker({
+      config,
+      storage,
+      alertBus,
+      logger,
+      publishAlert: mqtt.publishAlert,
     });
 
     return {
@@ -59,7 +87,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       mqtt: mqtt.endpoints,
       stop: async () => {
         // Stop taking messages first, then commit what was taken, then the rest.
+        await delivery.stop();
+        endAlertStreams(alertBus);
         await mqtt.stop(config.shutdownTimeoutMs);
+        await alerts.stop();
         await closeServer(server, config.shutdownTimeoutMs);
         await storage.close();
         logger.info('stopped');

@@ -8,6 +8,13 @@ import type { Logger } from '../logger.ts';
 import type { GatewayMessageHandler } from './gateway-messages.ts';
 import type { IngestBatcher } from './ingest-batcher.ts';
 import { mayPublish, maySubscribe } from './gateway-policy.ts';
+import {
+  alertReaderUsername,
+  authenticateAlertReader,
+  isAlertReader,
+  mayReadAlerts,
+  type AlertReader,
+} from '../alerts/delivery/index.ts';
 
 /**
  * The embedded broker with the gateway policy: a gateway connects with its code as user name and
@@ -27,12 +34,16 @@ export async function startEmbeddedBroker(options: {
       ? { key: await readFile(config.tlsKeyFile), cert: await readFile(config.tlsCertFile) }
       : undefined;
 
-  return createBroker<AuthenticatedGateway>({
+  // Alert subscribers connect as "apikey" with an API key, read their branch's alert topics only.
+  return createBroker<AuthenticatedGateway | AlertReader>({
     tcp: { host: config.host, port: config.port, ...(tls === undefined ? {} : { tls }) },
     ws: { host: config.host, port: config.wsPort },
     logger,
     authenticate: async (_client, username, password) => {
       if (username === undefined || password === undefined) return null;
+      if (username === alertReaderUsername) {
+        return authenticateAlertReader(storage, password.toString('utf8'));
+      }
       try {
         return await authenticateGateway(username, password.toString('utf8'));
       } catch (error) {
@@ -41,6 +52,7 @@ export async function startEmbeddedBroker(options: {
       }
     },
     authorizePublish: (gateway, topic) => {
+      if (isAlertReader(gateway)) return false;
       const verdict = mayPublish(gateway, topic);
       if (verdict.ok) return true;
       logger.warn('gateway publish refused', {
@@ -71,12 +83,15 @@ export async function startEmbeddedBroker(options: {
         .catch((error: unknown) => logger.error('recording a refused publish failed', { error }));
       return false;
     },
-    authorizeSubscribe: (gateway, filter) => maySubscribe(gateway, filter),
+    authorizeSubscribe: (identity, filter) =>
+      isAlertReader(identity) ? mayReadAlerts(identity, filter) : maySubscribe(identity, filter),
     handlePublish: (gateway, topic, payload, context) =>
-      handleMessage(
-        { farmId: gateway.farmId, gatewayId: gateway.id, clientId: context.clientId },
-        topic,
-        payload,
-      ),
+      isAlertReader(gateway)
+        ? Promise.reject(new Error('alert readers may not publish'))
+        : handleMessage(
+            { farmId: gateway.farmId, gatewayId: gateway.id, clientId: context.clientId },
+            topic,
+            payload,
+          ),
   });
 }

@@ -1,3 +1,4 @@
+import { AlertBus } from '../alerts/alert-bus.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +36,7 @@ describe.each(testBackends)('login, logout and me on $name', (backend) => {
       storageInfo: await h.storage.info(),
       logger: silentLogger,
       startedAt: new Date(),
+      alertBus: new AlertBus(),
     });
   }
 

@@ -20,6 +20,9 @@ import { earTagsSpec } from './ear-tags.ts';
 import { camerasSpec } from './cameras.ts';
 import { branchesSpec } from './branches.ts';
 import { createHerdStateRoutes } from '../herds/index.ts';
+import { createAlertRoutes } from '../alerts/index.ts';
+import { createAlertStreamRoutes } from '../alerts/stream/index.ts';
+import { createSubscriptionRoutes } from './subscriptions.ts';
 
 /**
  * Everything under /api that a signed-in user or an API key reaches: each resource is a sub-app;
@@ -57,6 +60,9 @@ export function createApiApp(services: Services): OpenAPIHono<AppEnv> {
 
   const secured = createApiRouter();
   secured.use('*', authenticate(services.storage));
+  // Before any /alerts/{id} route, so "stream" is not taken for an alert id.
+  secured.route('/alerts', createAlertStreamRoutes(services));
+  secured.route('/subscriptions', createSubscriptionRoutes(services));
   secured.route('/users', createUserRoutes(services));
   secured.route('/api-keys', createApiKeyRoutes(services));
   secured.route('/gateways', createGatewayRoutes(services));
@@ -72,6 +78,7 @@ export function createApiApp(services: Services): OpenAPIHono<AppEnv> {
   secured.route('/ear-tags', crudRoutes(services, earTagsSpec));
   secured.route('/cameras', crudRoutes(services, camerasSpec));
   secured.route('/branches', crudRoutes(services, branchesSpec));
+  secured.route('/', createAlertRoutes(services));
   api.route('/', secured);
   return api;
 }

@@ -2,6 +2,7 @@
  * Test support for the HTTP API: the app on a migrated database with the demo portfolio, and
  * bearer headers for demo users of each role and branch (API keys made directly in the database).
  */
+import { AlertBus } from '../alerts/alert-bus.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,6 +60,7 @@ export async function createApiHarness(
     storageInfo: await storage.info(),
     logger: silentLogger,
     startedAt: new Date(),
+    alertBus: new AlertBus(),
   });
 
   const headers = new Map<DemoUser, Record<string, string>>();

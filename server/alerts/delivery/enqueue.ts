@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/storage.ts';
+import { deliveryBodySql } from './delivery-body.ts';
 
 /**
  * The outbox write: inside the transaction that records alert events, one `deliveries` row per
@@ -8,7 +9,8 @@ import type { Queryable } from '../../db/storage.ts';
  *
  * Matching: an active subscription whose scope (branch, borrower, loan, farm; null = any) contains
  * the alert, whose kinds include the alert's kind (null = every kind), and whose minimum severity
- * the alert reaches. Returns the number of deliveries written.
+ * the alert reaches. Each row keeps the body it will send (the event and the alert as they stand in
+ * this transaction), so retries send the same thing. Returns the number of deliveries written.
  */
 export async function enqueueDeliveries(
   tx: Queryable,
@@ -16,10 +18,11 @@ export async function enqueueDeliveries(
 ): Promise<number> {
   if (alertEventIds.length === 0) return 0;
   const result = await tx.query(
-    `insert into deliveries (subscription_id, alert_event_id, idempotency_key)
-     select s.id, e.id, s.id::text || ':' || e.id::text
+    `insert into deliveries (subscription_id, alert_event_id, alert_id, idempotency_key, body)
+     select s.id, e.id, a.id, s.id::text || ':' || e.id::text, ${deliveryBodySql}
        from alert_events e
        join alerts a on a.id = e.alert_id
+       join branches br on br.id = a.branch_id
        left join loans l on l.id = a.loan_id
        left join farms f on f.id = a.farm_id
        join subscriptions s

@@ -1,0 +1,497 @@
+/**
+ * The herd side of the alert engine.
+ *
+ * Event-driven, for low latency: `onCommitted(work)` (the ingest batcher's hook) takes each batch
+ * of committed readings and, per pledged tag, moves the geofence tracker (hysteresis in space,
+ * `geo/geofence-tracker.ts`) and checks battery and temperature against the tag's own settings.
+ * Only changes go to the engine (a condition whose state, severity and material evidence are the
+ * same as last time is not sent again), one engine call per batch: per reading the work is a map
+ * lookup and a point-in-polygon test, never a query.
+ *
+ * Periodic, for what time alone changes: `sweep()` reloads the pledges, farms and settings, counts
+ * each herd with `computeHerdState` (count below pledge, tags and cameras disagree, double
+ * pledges), checks every pledged tag's silence against its own timeout (per device, else per herd,
+ * else the default), values each loan's collateral, and lets the engine promote what became due.
+ */
+import {
+  createGeofenceIndex,
+  createGeofenceTracker,
+  type GeofenceIndex,
+  type GeofenceTracker,
+  type MultiPolygon,
+  type Polygon,
+} from '../../geo/index.ts';
+import type { CameraCount } from '../db/camera-counts.ts';
+import type { TagReading } from '../db/tag-readings.ts';
+import { errorMessage } from '../errors.ts';
+import { computeHerdState, DEFAULT_FRESHNESS_MS, DEFAULT_MARGIN_M } from '../herds/index.ts';
+import { silentLogger, type Logger } from '../logger.ts';
+import { evaluateLoanCoverage } from './coverage.ts';
+import type { AlertEngine } from './engine.ts';
+import { evaluateBattery, type BatteryParams } from './rules/battery-low.ts';
+import { evaluateHerdCount, type HerdCountParams } from './rules/herd-count-below-pledge.ts';
+import { evaluateMassExit, type MassExitParams } from './rules/mass-exit.ts';
+import { evaluateDoublePledge, type DoublePledgeParams } from './rules/tag-double-pledged.ts';
+import { evaluateTagOutside, type TagOutsideParams } from './rules/tag-outside-geofence.ts';
+import { evaluateTagSilent, type TagSilentParams } from './rules/tag-silent.ts';
+import { evaluateTagsCameras, type TagsCamerasParams } from './rules/tags-cameras-disagree.ts';
+import { evaluateTemperature, type TemperatureParams } from './rules/temperature-out-of-range.ts';
+import { withContext } from './observe.ts';
+import { loadRuleSettings, RuleSettings, type ScopeChain } from './settings.ts';
+import type { Condition, DurationParams, ObservedCondition } from './types.ts';
+
+/** One pledge of a tag: the ear_tags row and where it belongs. */
+export interface Pledge {
+  readonly earTagId: string;
+  readonly tagCode: string;
+  readonly boundAt: Date;
+  readonly herdId: string;
+  readonly herdCode: string;
+  readonly farmId: string;
+  readonly farmCode: string;
+  readonly branchId: string;
+  readonly loanId: string | null;
+}
+
+export interface HerdMonitorOptions {
+  readonly engine: AlertEngine;
+  readonly logger?: Logger;
+  /** Geofence hysteresis in metres (the tracker's margin). Default 10. */
+  readonly marginM?: number;
+  /** Freshness window of the herd counts. Default 1 h. */
+  readonly freshnessMs?: number;
+}
+
+interface Exit {
+  readonly tagCode: string;
+  readonly exitedAt: string;
+}
+
+export class HerdMonitor {
+  readonly #engine: AlertEngine;
+  readonly #logger: Logger;
+  readonly #marginM: number;
+  readonly #freshnessMs: number;
+  readonly #settings = new RuleSettings();
+  #pledgesByTag = new Map<string, Pledge[]>();
+  #pledgesByHerd = new Map<string, Pledge[]>();
+  #index: GeofenceIndex = createGeofenceIndex([]);
+  #farmsVersion = '';
+  #tracker: GeofenceTracker;
+  /** What was last sent per condition key: `active|severity|evidenceKey`, or `inactive`. */
+  readonly #sent = new Map<string, string>();
+  /** Recent exits per herd, for mass exit (in memory: a restart forgets them). */
+  readonly #exits = new Map<string, Exit[]>();
+  readonly #outsideSince = new Map<string, string>();
+  #pending: Promise<void> = Promise.resolve();
+  #loaded = false;
+
+  constructor(options: HerdMonitorOptions) {
+    this.#engine = options.engine;
+    this.#logger = options.logger ?? silentLogger;
+    this.#marginM = options.marginM ?? DEFAULT_MARGIN_M;
+    this.#freshnessMs = options.freshnessMs ?? DEFAULT_FRESHNESS_MS;
+    this.#tracker = createGeofenceTracker(this.#index, { marginM: this.#marginM });
+  }
+
+  get settings(): RuleSettings {
+    return this.#settings;
+  }
+
+  /** Loads pledges, farm boundaries and settings (again). */
+  async reload(): Promise<void> {
+    const db = this.#engine.storage;
+    this.#settings.replace(await loadRuleSettings(db));
+    const { rows } = await db.query<{
+      ear_tag_id: string;
+      tag_code: string;
+      bound_at: Date;
+      herd_id: string;
+      herd_code: string;
+      farm_id: string;
+      farm_code: string;
+      branch_id: string;
+      loan_id: string | null;
+    }>(
+      `select e.id as ear_tag_id, e.tag_code, e.bound_at, h.id as herd_id, h.code as herd_code,
+              f.id as farm_id, f.code as farm_code, b.branch_id, h.loan_id
+         from ear_tags e
+         join herds h on h.id = e.herd_id
+         join farms f on f.id = h.farm_id
+         join borrowers b on b.id = f.borrower_id
+        where e.bound_at <= now() and (e.unbound_at is null or e.unbound_at > now())`,
+    );
+    const byTag = new Map<string, Pledge[]>();
+    for (const r of rows) {
+      const list = byTag.get(r.tag_code) ?? [];
+      list.push({
+        earTagId: r.ear_tag_id,
+        tagCode: r.tag_code,
+        boundAt: r.bound_at,
+        herdId: r.herd_id,
+        herdCode: r.herd_code,
+        farmId: r.farm_id,
+        farmCode: r.farm_code,
+        branchId: r.branch_id,
+        loanId: r.loan_id,
+      });
+      byTag.set(r.tag_code, list);
+    }
+    this.#pledgesByTag = byTag;
+    const byHerd = new Map<string, Pledge[]>();
+    for (const list of byTag.values()) {
+      for (const pledge of list) {
+        const herdList = byHerd.get(pledge.herdId) ?? [];
+        herdList.push(pledge);
+        byHerd.set(pledge.herdId, herdList);
+      }
+    }
+    this.#pledgesByHerd = byHerd;
+
+    const version = await db.query<{ v: string | null }>(
+      `select count(*)::text || '|' || coalesce(max(updated_at)::text, '') as v
+         from farms where id in (select farm_id from herds)`,
+    );
+    const v = version.rows[0]?.v ?? '';
+    if (v !== this.#farmsVersion || !this.#loaded) {
+      const farms = await db.query<{ id: string; boundary: Polygon | MultiPolygon }>(
+        'select id, boundary from farms where id in (select farm_id from herds)',
+      );
+      this.#index = createGeofenceIndex(
+        farms.rows.map((f) => ({ id: f.id, boundary: f.boundary })),
+      );
+      // A changed fence starts every tag afresh (a first fix takes the plain answer).
+      this.#tracker = createGeofenceTracker(this.#index, { marginM: this.#marginM });
+      this.#farmsVersion = v;
+    }
+    this.#loaded = true;
+  }
+
+  /**
+   * The ingest batcher's hook: evaluates the committed readings. Never throws; the work runs in
+   * order, one batch after another. `drain()` waits for it (tests, bench).
+   */
+  onCommitted(work: {
+    readonly readings: readonly TagReading[];
+    readonly cameraCounts: readonly CameraCount[];
+  }): void {
+    if (work.readings.length === 0) return;
+    this.#pending = this.#pending
+      .then(() => this.#evaluateReadings(work.readings))
+      .catch((error: unknown) =>
+        this.#logger.error('herd monitor failed on a batch', { reason: errorMessage(error) }),
+      );
+  }
+
+  /** Waits until every batch handed over so far is evaluated. */
+  async drain(): Promise<void> {
+    await this.#pending;
+    await this.#engine.idle();
+  }
+
+  async #evaluateReadings(readings: readonly TagReading[]): Promise<void> {
+    if (!this.#loaded) await this.reload();
+    const conditions: ObservedCondition[] = [];
+    const herdsWithExits = new Map<string, Pledge>();
+    // Readings in time order per tag, so the tracker sees the path as walked.
+    const sorted = [...readings].sort((a, b) => a.observedAt.getTime() - b.observedAt.getTime());
+    for (const reading of sorted) {
+      const pledges = this.#pledgesByTag.get(reading.tagCode);
+      if (pledges === undefined) continue;
+      if (reading.lat === 0 && reading.lon === 0) continue;
+      const observedAt = reading.observedAt.toISOString();
+      for (const pledge of pledges) {
+        const chain = chainOf(pledge);
+        if (this.#index.hasFarm(pledge.farmId)) {
+          const update = this.#tracker.update(pledge.earTagId, pledge.farmId, [
+            reading.lon,
+            reading.lat,
+          ]);
+          if (update.changed && !update.inside) {
+            this.#outsideSince.set(pledge.earTagId, observedAt);
+            const exits = this.#exits.get(pledge.herdId) ?? [];
+            exits.push({ tagCode: pledge.tagCode, exitedAt: observedAt });
+            this.#exits.set(pledge.herdId, exits);
+            herdsWithExits.set(pledge.herdId, pledge);
+          } else if (update.changed && update.inside) {
+            this.#outsideSince.delete(pledge.earTagId);
+            if (this.#exits.has(pledge.herdId)) herdsWithExits.set(pledge.herdId, pledge);
+          } else if (update.firstFix && !update.inside) {
+            this.#outsideSince.set(pledge.earTagId, observedAt);
+          }
+          const params = this.#settings.resolve<TagOutsideParams>('tag_outside_geofence', chain);
+          this.#offer(
+            conditions,
+            evaluateTagOutside(
+              {
+                earTagId: pledge.earTagId,
+                tagCode: pledge.tagCode,
+                herdCode: pledge.herdCode,
+                farmCode: pledge.farmCode,
+                inside: update.inside,
+                distanceM: update.distanceToFenceM,
+                lng: reading.lon,
+                lat: reading.lat,
+                observedAt,
+                outsideSince: this.#outsideSince.get(pledge.earTagId) ?? null,
+              },
+              params,
+            ),
+            pledge,
+            params,
+          );
+        }
+        if (reading.batteryPct !== null && reading.batteryPct !== undefined) {
+          const params = this.#settings.resolve<BatteryParams>('battery_low', chain);
+          this.#offer(
+            conditions,
+            evaluateBattery(
+              {
+                earTagId: pledge.earTagId,
+                tagCode: pledge.tagCode,
+                batteryPct: reading.batteryPct,
+                observedAt,
+              },
+              params,
+            ),
+            pledge,
+            params,
+          );
+        }
+        if (reading.temperatureC !== null && reading.temperatureC !== undefined) {
+          const params = this.#settings.resolve<TemperatureParams>(
+            'temperature_out_of_range',
+            chain,
+          );
+          this.#offer(
+            conditions,
+            evaluateTemperature(
+              {
+                earTagId: pledge.earTagId,
+                tagCode: pledge.tagCode,
+                temperatureC: reading.temperatureC,
+                observedAt,
+              },
+              params,
+            ),
+            pledge,
+            params,
+          );
+        }
+      }
+    }
+    for (const [herdId, pledge] of herdsWithExits) {
+      const params = this.#settings.resolve<MassExitParams>('mass_exit', {
+        ...chainOf(pledge),
+        earTagId: null,
+      });
+      this.#offer(conditions, this.#massExit(herdId, pledge.herdCode, params), pledge, params);
+    }
+    if (conditions.length === 0) return;
+    try {
+      await this.#engine.applyConditions(conditions);
+    } catch (error) {
+      // Not applied: forget what was "sent", so the next reading offers it again.
+      for (const c of conditions) this.#sent.delete(`${c.subjectType}|${c.subjectId}|${c.kind}`);
+      throw error;
+    }
+  }
+
+  #massExit(herdId: string, herdCode: string, params: MassExitParams): Condition {
+    const exits = this.#exits.get(herdId) ?? [];
+    const newest = Math.max(...exits.map((e) => Date.parse(e.exitedAt)));
+    const keepMs = Math.max(params.windowMs, 24 * 60 * 60_000);
+    const kept = exits.filter((e) => newest - Date.parse(e.exitedAt) <= keepMs);
+    this.#exits.set(herdId, kept);
+    const outsideTags = new Set<string>();
+    for (const p of this.#pledgesByHerd.get(herdId) ?? []) {
+      if (this.#tracker.stateOf(p.earTagId)?.inside === false) outsideTags.add(p.tagCode);
+    }
+    return evaluateMassExit(
+      {
+        herdId,
+        herdCode,
+        exits: kept.map((e) => ({ ...e, stillOutside: outsideTags.has(e.tagCode) })),
+      },
+      params,
+    );
+  }
+
+  /** Adds the condition unless it says nothing new since the last one sent for its key. */
+  #offer(
+    out: ObservedCondition[],
+    condition: Condition,
+    pledge: Pledge,
+    params: DurationParams,
+  ): void {
+    const key = `${condition.subjectType}|${condition.subjectId}|${condition.kind}`;
+    // Inactive is inactive, whatever its evidence says.
+    const signature = condition.active
+      ? `active|${condition.severity}|${condition.evidenceKey}`
+      : 'inactive';
+    if (this.#sent.get(key) === signature) return;
+    this.#sent.set(key, signature);
+    out.push(observe(condition, pledge, params));
+  }
+
+  /**
+   * The periodic pass: reload, herd counts, silence per tag, loan coverage, then promote what is
+   * due. Errors of one herd are logged and the others go on.
+   */
+  async sweep(): Promise<void> {
+    await this.reload();
+    const db = this.#engine.storage;
+    const now = this.#engine.now();
+    const conditions: ObservedCondition[] = [];
+    const herds = await db.query<{
+      id: string;
+      farm_id: string;
+      loan_id: string | null;
+      branch_id: string;
+    }>(
+      `select h.id, h.farm_id, h.loan_id, b.branch_id from herds h
+         join farms f on f.id = h.farm_id join borrowers b on b.id = f.borrower_id
+        order by h.code`,
+    );
+    const headCounts = new Map<string, number>();
+    for (const herd of herds.rows) {
+      try {
+        const state = await computeHerdState(db, herd.id, {
+          at: now,
+          freshnessMs: this.#freshnessMs,
+          marginM: this.#marginM,
+        });
+        headCounts.set(herd.id, state.headCount);
+        const context = { branchId: herd.branch_id, loanId: herd.loan_id, farmId: herd.farm_id };
+        const chain: ScopeChain = { ...context, herdId: herd.id };
+        const countParams = this.#settings.resolve<HerdCountParams>(
+          'herd_count_below_pledge',
+          chain,
+        );
+        conditions.push(
+          withContext(
+            evaluateHerdCount(
+              {
+                herdId: herd.id,
+                herdCode: state.herdCode,
+                at: state.at,
+                pledgedHeadCount: state.pledgedHeadCount,
+                headCount: state.headCount,
+                missingTags: state.reconciliation.missing.map((m) => m.tagCode),
+                outsideTags: state.reconciliation.outside.map((o) => o.tagCode),
+                freshnessMs: state.freshnessMs,
+              },
+              countParams,
+            ),
+            context,
+            countParams,
+          ),
+        );
+        const cameraParams = this.#settings.resolve<TagsCamerasParams>(
+          'tags_cameras_disagree',
+          chain,
+        );
+        conditions.push(
+          withContext(
+            evaluateTagsCameras(
+              {
+                herdId: herd.id,
+                herdCode: state.herdCode,
+                at: state.at,
+                tagHeadCount: state.headCount,
+                cameras: state.cameras,
+              },
+              cameraParams,
+            ),
+            context,
+            cameraParams,
+          ),
+        );
+        const doubles = new Map(state.reconciliation.doublePledged.map((d) => [d.tagCode, d]));
+        for (const pledge of this.#pledgesByHerd.get(herd.id) ?? []) {
+          const d = doubles.get(pledge.tagCode);
+          const params = this.#settings.resolve<DoublePledgeParams>(
+            'tag_double_pledged',
+            chainOf(pledge),
+          );
+          this.#offer(
+            conditions,
+            evaluateDoublePledge(
+              {
+                earTagId: pledge.earTagId,
+                tagCode: pledge.tagCode,
+                herdCode: pledge.herdCode,
+                branchId: pledge.branchId,
+                otherPledges: d?.otherPledges ?? [],
+                reportingFarmIds: d?.reportingFarmIds ?? [],
+              },
+              params,
+            ),
+            pledge,
+            params,
+          );
+        }
+      } catch (error) {
+        this.#logger.error('herd sweep failed', { herdId: herd.id, reason: errorMessage(error) });
+      }
+    }
+
+    // Silence per tag: the latest valid fix of every pledged tag, against its own timeout.
+    const lastSeen = await db.query<{ tag_code: string; last_at: Date | null }>(
+      `select t.tag_code,
+              (select max(r.observed_at) from tag_readings r
+                where r.tag_code = t.tag_code and r.observed_at <= $1
+                  and not (r.lat = 0 and r.lon = 0)) as last_at
+         from (select distinct tag_code from ear_tags
+                where bound_at <= $1 and (unbound_at is null or unbound_at > $1)) t`,
+      [now],
+    );
+    for (const row of lastSeen.rows) {
+      for (const pledge of this.#pledgesByTag.get(row.tag_code) ?? []) {
+        const params = this.#settings.resolve<TagSilentParams>('tag_silent', chainOf(pledge));
+        this.#offer(
+          conditions,
+          evaluateTagSilent(
+            {
+              earTagId: pledge.earTagId,
+              tagCode: pledge.tagCode,
+              herdCode: pledge.herdCode,
+              now,
+              lastSeenAt: row.last_at,
+              boundAt: pledge.boundAt,
+            },
+            params,
+          ),
+          pledge,
+          params,
+        );
+      }
+    }
+
+    try {
+      conditions.push(...(await evaluateLoanCoverage(db, this.#settings, now, headCounts)));
+    } catch (error) {
+      this.#logger.error('coverage sweep failed', { reason: errorMessage(error) });
+    }
+    await this.#engine.applyConditions(conditions);
+    await this.#engine.promoteDue();
+  }
+}
+
+function chainOf(pledge: Pledge): ScopeChain {
+  return {
+    branchId: pledge.branchId,
+    loanId: pledge.loanId,
+    farmId: pledge.farmId,
+    herdId: pledge.herdId,
+    earTagId: pledge.earTagId,
+  };
+}
+
+function observe(condition: Condition, pledge: Pledge, params: DurationParams): ObservedCondition {
+  return withContext(
+    condition,
+    { branchId: pledge.branchId, loanId: pledge.loanId, farmId: pledge.farmId },
+    params,
+  );
+}
