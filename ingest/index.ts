@@ -46,3 +46,30 @@ export type {
 } from './simulate/simulate-scene.ts';
 export { writeCatalog, writeSceneFiles, writeSceneItem } from './simulate/write-scene-item.ts';
 export type { SceneFiles } from './simulate/write-scene-item.ts';
+export {
+  classifyParcels,
+  classRasterToCog,
+  detectMarkers,
+  expectedNdvi,
+  HARVEST_WINDOWS,
+  harvestWindowStart,
+  sceneStatistics,
+} from './classify/index.ts';
+export type {
+  ClassifyParcelInput,
+  ClassifyParcelsOptions,
+  ClassifyParcelsResult,
+  ClassifyProgress,
+  ClassRaster,
+  HarvestWindow,
+  NdviPoint,
+  ParcelCropResult,
+  ParcelCropStatus,
+  ParcelMarker,
+  ParcelMarkerType,
+  ParcelNdviPoint,
+  ParcelSceneStatistics,
+} from './classify/index.ts';
+export * from './features/index.ts';
+export * from './model/index.ts';
+export * from './train/index.ts';

@@ -11,8 +11,10 @@ import type { Storage } from '../db/storage.ts';
 import { AppError, ConfigError, errorMessage } from '../errors.ts';
 import { fromConstraintViolation } from '../http-errors.ts';
 import { createLogger, type Logger } from '../logger.ts';
+import { classifyUsage } from './classify.ts';
 import { replayUsage } from './replay-usage.ts';
 import { simulateUsage } from './simulate-usage.ts';
+import { trainUsage } from './train.ts';
 import { CliUsageError } from './usage-error.ts';
 
 interface Command {
@@ -154,6 +156,30 @@ Migrates the database first. On the embedded database, stop the service while it
     run: async (args, { config }) => {
       const { parseSimulateArgs, runSimulate } = await import('./simulate.ts');
       const summary = await runSimulate(parseSimulateArgs(args), config);
+      process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+      return 0;
+    },
+  },
+  train: {
+    summary:
+      'train the crop-type model from labelled parcels over STAC catalogs (ONNX + model card)',
+    usage: trainUsage,
+    checkArgs: async (args) => void (await import('./train.ts')).parseTrainArgs(args),
+    run: async (args) => {
+      const { parseTrainArgs, runTrain } = await import('./train.ts');
+      const summary = await runTrain(parseTrainArgs(args));
+      process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+      return 0;
+    },
+  },
+  classify: {
+    summary:
+      'classify parcels from Sentinel-2 over STAC: crop, planted area, status, markers (GeoJSON)',
+    usage: classifyUsage,
+    checkArgs: async (args) => void (await import('./classify.ts')).parseClassifyArgs(args),
+    run: async (args) => {
+      const { parseClassifyArgs, runClassify } = await import('./classify.ts');
+      const summary = await runClassify(parseClassifyArgs(args));
       process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       return 0;
     },
