@@ -3,6 +3,7 @@ import type { Storage, StorageInfo } from './db/storage.ts';
 import type { Logger } from './logger.ts';
 import type { Principal } from './auth/principal.ts';
 import type { AlertBus } from './alerts/alert-bus.ts';
+import type { SatelliteJob } from './satellite/index.ts';
 
 /** What every route may use; built once by the composition root. */
 export interface Services {
@@ -13,6 +14,8 @@ export interface Services {
   readonly startedAt: Date;
   /** Committed alert events, in id order, for the live channels (SSE, MQTT topics). */
   readonly alertBus: AlertBus;
+  /** The scheduled satellite job; absent (tests): the satellite routes make their own. */
+  readonly satellite?: SatelliteJob;
 }
 
 export interface AppEnv {

@@ -16,6 +16,8 @@ import { openStorage } from './db/open-storage.ts';
 import type { StorageInfo } from './db/storage.ts';
 import { seedDemoPortfolio } from './demo/seed-demo-portfolio.ts';
 import type { Logger } from './logger.ts';
+import type { AlertEngine } from './alerts/index.ts';
+import { createServiceSatelliteJob, handParcelResultsToAlerts } from './satellite/index.ts';
 
 export interface RunningService {
   readonly url: string;
@@ -45,8 +47,16 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     if (config.demoSeed) await seedDemoPortfolio(storage, { dataDir: config.dataDir, logger });
 
     const alertBus = new AlertBus();
+    // The satellite job hands its results to the alert engine once the alerts have started.
+    let alertEngine: AlertEngine | null = null;
+    const satellite = await createServiceSatelliteJob({
+      config,
+      storage,
+      logger: logger.child({ part: 'satellite' }),
+      onParcelResults: handParcelResultsToAlerts(() => alertEngine),
+    });
     const app = createApp(
-      { config, storage, storageInfo: info, logger, startedAt: new Date(), alertBus },
+      { config, storage, storageInfo: info, logger, startedAt: new Date(), alertBus, satellite },
       { webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)) },
     );
     const server = await listen(app.fetch, config.http.host, config.http.port);
@@ -80,6 +90,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       logger,
       publishAlert: mqtt.publishAlert,
     });
+    alertEngine = alerts.engine;
+    satellite.start();
 
     return {
       url,
@@ -87,6 +99,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       mqtt: mqtt.endpoints,
       stop: async () => {
         // Stop taking messages first, then commit what was taken, then the rest.
+        await satellite.stop();
         await delivery.stop();
         endAlertStreams(alertBus);
         await mqtt.stop(config.shutdownTimeoutMs);

@@ -84,8 +84,11 @@ interface RunningServe {
   readonly exited: Promise<Exit>;
 }
 
-/** Starts `pledgewatch serve` and resolves once it logs "listening" (killed after `timeoutMs`). */
-function startServe(env: Record<string, string>, timeoutMs = 20_000): Promise<RunningServe> {
+/**
+ * Starts `pledgewatch serve` and resolves once it logs "listening" (killed after `timeoutMs`). The
+ * limit is generous: on a loaded two-core machine the embedded database alone has taken 25 s.
+ */
+function startServe(env: Record<string, string>, timeoutMs = 90_000): Promise<RunningServe> {
   const child = spawnCli(['serve'], env);
   running.add(child);
   const logLines: string[] = [];
@@ -122,7 +125,7 @@ function startServe(env: Record<string, string>, timeoutMs = 20_000): Promise<Ru
   });
 }
 
-async function stopServe(serve: RunningServe, timeoutMs = 5_000): Promise<Exit> {
+async function stopServe(serve: RunningServe, timeoutMs = 30_000): Promise<Exit> {
   serve.child.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -281,59 +284,63 @@ describe('pledgewatch migrate on TimescaleDB', () => {
 });
 
 describe('pledgewatch serve on the embedded database', () => {
-  it('serves the demo portfolio, refuses a second process, and persists across restarts', async () => {
-    const env = {
-      PW_DATA_DIR: await makeTmpDir(),
-      PW_HTTP_PORT: '0',
-      PW_MQTT_PORT: '0',
-      PW_MQTT_WS_PORT: '0',
-      PW_LOG_LEVEL: 'info',
-    };
+  it(
+    'serves the demo portfolio, refuses a second process, and persists across restarts',
+    { timeout: 300_000 },
+    async () => {
+      const env = {
+        PW_DATA_DIR: await makeTmpDir(),
+        PW_HTTP_PORT: '0',
+        PW_MQTT_PORT: '0',
+        PW_MQTT_WS_PORT: '0',
+        PW_LOG_LEVEL: 'info',
+      };
 
-    const first = await startServe(env);
-    expect(first.logLines.some((line) => parseLogLine(line)?.msg === 'demo portfolio loaded')).toBe(
-      true,
-    );
-    const health = await getJson(`${first.url}/healthz`);
-    expect(health.status).toBe(200);
-    expect(health.body).toMatchObject({ status: 'ok', backend: 'pglite' });
+      const first = await startServe(env);
+      expect(
+        first.logLines.some((line) => parseLogLine(line)?.msg === 'demo portfolio loaded'),
+      ).toBe(true);
+      const health = await getJson(`${first.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(health.body).toMatchObject({ status: 'ok', backend: 'pglite' });
 
-    // The portfolio needs a caller: a demo user logs in with the password written at seed time.
-    expect((await getJson(`${first.url}/api/farms`)).status).toBe(401);
-    const passwordsFile = path.join(env.PW_DATA_DIR, 'demo-user-passwords.json');
-    expect((await stat(passwordsFile)).mode & 0o777).toBe(0o600);
-    const passwords = JSON.parse(await readFile(passwordsFile, 'utf8')) as Record<string, string>;
-    expect(Object.keys(passwords)).toHaveLength(7);
-    const admin = 'joke.claes@pledgewatch.example';
-    const cookie = await logIn(first.url, admin, passwords[admin] ?? '');
-    const farms = await getJson(`${first.url}/api/farms`, { headers: { cookie } });
-    expect(farms.status).toBe(200);
-    expect(farms.body).toMatchObject({ type: 'FeatureCollection' });
-    const codes = (
-      farms.body as { features: Array<{ properties: { code: string } }> }
-    ).features.map((f) => f.properties.code);
-    expect(codes).toEqual(['F-AAL-01', 'F-AAL-02', 'F-KRT-01', 'F-KRT-02']);
+      // The portfolio needs a caller: a demo user logs in with the password written at seed time.
+      expect((await getJson(`${first.url}/api/farms`)).status).toBe(401);
+      const passwordsFile = path.join(env.PW_DATA_DIR, 'demo-user-passwords.json');
+      expect((await stat(passwordsFile)).mode & 0o777).toBe(0o600);
+      const passwords = JSON.parse(await readFile(passwordsFile, 'utf8')) as Record<string, string>;
+      expect(Object.keys(passwords)).toHaveLength(7);
+      const admin = 'joke.claes@pledgewatch.example';
+      const cookie = await logIn(first.url, admin, passwords[admin] ?? '');
+      const farms = await getJson(`${first.url}/api/farms`, { headers: { cookie } });
+      expect(farms.status).toBe(200);
+      expect(farms.body).toMatchObject({ type: 'FeatureCollection' });
+      const codes = (
+        farms.body as { features: Array<{ properties: { code: string } }> }
+      ).features.map((f) => f.properties.code);
+      expect(codes).toEqual(['F-AAL-01', 'F-AAL-02', 'F-KRT-01', 'F-KRT-02']);
 
-    // A second process on the same data folder must not open the embedded database.
-    const intruder = await runCli(['serve'], { env, timeoutMs: 10_000 });
-    expect(intruder.code).toBe(1);
-    expect(intruder.stderr).toMatch(/data folder .* is in use by process \d+/);
-    expect((await getJson(`${first.url}/healthz`)).status).toBe(200);
+      // A second process on the same data folder must not open the embedded database.
+      const intruder = await runCli(['serve'], { env, timeoutMs: 10_000 });
+      expect(intruder.code).toBe(1);
+      expect(intruder.stderr).toMatch(/data folder .* is in use by process \d+/);
+      expect((await getJson(`${first.url}/healthz`)).status).toBe(200);
 
-    expect(await stopServe(first)).toEqual({ code: 0, signal: null });
+      expect(await stopServe(first)).toEqual({ code: 0, signal: null });
 
-    const again = await startServe(env);
-    try {
-      const log = again.logLines.map(parseLogLine);
-      expect(log.some((entry) => entry?.msg === 'demo portfolio loaded')).toBe(false);
-      expect(log.find((entry) => entry?.msg === 'schema ready')).toMatchObject({ applied: 0 });
-      // The session survives the restart: it is in the database.
-      const persisted = await getJson(`${again.url}/api/farms`, { headers: { cookie } });
-      expect((persisted.body as { features: unknown[] }).features).toHaveLength(4);
-    } finally {
-      expect(await stopServe(again)).toEqual({ code: 0, signal: null });
-    }
-  });
+      const again = await startServe(env);
+      try {
+        const log = again.logLines.map(parseLogLine);
+        expect(log.some((entry) => entry?.msg === 'demo portfolio loaded')).toBe(false);
+        expect(log.find((entry) => entry?.msg === 'schema ready')).toMatchObject({ applied: 0 });
+        // The session survives the restart: it is in the database.
+        const persisted = await getJson(`${again.url}/api/farms`, { headers: { cookie } });
+        expect((persisted.body as { features: unknown[] }).features).toHaveLength(4);
+      } finally {
+        expect(await stopServe(again)).toEqual({ code: 0, signal: null });
+      }
+    },
+  );
 });
 
 describe('pledgewatch create-user and create-api-key on TimescaleDB', () => {

@@ -23,6 +23,11 @@ import { createHerdStateRoutes } from '../herds/index.ts';
 import { createAlertRoutes } from '../alerts/index.ts';
 import { createAlertStreamRoutes } from '../alerts/stream/index.ts';
 import { createSubscriptionRoutes } from './subscriptions.ts';
+import {
+  createParcelStatusRoutes,
+  createSatelliteRoutes,
+  createTileRoutes,
+} from '../satellite/routes.ts';
 
 /**
  * Everything under /api that a signed-in user or an API key reaches: each resource is a sub-app;
@@ -70,6 +75,8 @@ export function createApiApp(services: Services): OpenAPIHono<AppEnv> {
   secured.route('/borrowers', crudRoutes(services, borrowersSpec));
   secured.route('/farms', crudRoutes(services, farmsSpec));
   secured.route('/farms', importRoutes(services));
+  // Before the parcel resource, so `status.geojson` is not taken for a parcel id.
+  secured.route('/parcels', createParcelStatusRoutes(services));
   secured.route('/parcels', crudRoutes(services, parcelsSpec));
   secured.route('/export', exportRoutes(services));
   secured.route('/loans', crudRoutes(services, loansSpec));
@@ -78,6 +85,8 @@ export function createApiApp(services: Services): OpenAPIHono<AppEnv> {
   secured.route('/ear-tags', crudRoutes(services, earTagsSpec));
   secured.route('/cameras', crudRoutes(services, camerasSpec));
   secured.route('/branches', crudRoutes(services, branchesSpec));
+  secured.route('/satellite', createSatelliteRoutes(services));
+  secured.route('/tiles', createTileRoutes(services));
   secured.route('/', createAlertRoutes(services));
   api.route('/', secured);
   return api;
