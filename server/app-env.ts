@@ -4,6 +4,7 @@ import type { Logger } from './logger.ts';
 import type { Principal } from './auth/principal.ts';
 import type { AlertBus } from './alerts/alert-bus.ts';
 import type { SatelliteJob } from './satellite/index.ts';
+import type { CommittedWork } from './mqtt/ingest-batcher.ts';
 
 /** What every route may use; built once by the composition root. */
 export interface Services {
@@ -16,6 +17,11 @@ export interface Services {
   readonly alertBus: AlertBus;
   /** The scheduled satellite job; absent (tests): the satellite routes make their own. */
   readonly satellite?: SatelliteJob;
+  /**
+   * Called after readings posted over HTTP are committed, as the MQTT batcher's `onCommitted`
+   * (the alert engine's herd monitor). Synchronous, must not throw; absent: nobody listens.
+   */
+  readonly onReadingsCommitted?: (work: CommittedWork) => void;
 }
 
 export interface AppEnv {

@@ -16,7 +16,7 @@ import { openStorage } from './db/open-storage.ts';
 import type { StorageInfo } from './db/storage.ts';
 import { seedDemoPortfolio } from './demo/seed-demo-portfolio.ts';
 import type { Logger } from './logger.ts';
-import type { AlertEngine } from './alerts/index.ts';
+import type { AlertEngine, RunningAlerts } from './alerts/index.ts';
 import { createServiceSatelliteJob, handParcelResultsToAlerts } from './satellite/index.ts';
 
 export interface RunningService {
@@ -49,6 +49,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const alertBus = new AlertBus();
     // The satellite job hands its results to the alert engine once the alerts have started.
     let alertEngine: AlertEngine | null = null;
+    // Readings posted over HTTP reach the herd monitor too, once the alerts have started.
+    let onReadingsCommitted: RunningAlerts['onCommitted'] | null = null;
     const satellite = await createServiceSatelliteJob({
       config,
       storage,
@@ -56,7 +58,16 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       onParcelResults: handParcelResultsToAlerts(() => alertEngine),
     });
     const app = createApp(
-      { config, storage, storageInfo: info, logger, startedAt: new Date(), alertBus, satellite },
+      {
+        config,
+        storage,
+        storageInfo: info,
+        logger,
+        startedAt: new Date(),
+        alertBus,
+        satellite,
+        onReadingsCommitted: (work) => onReadingsCommitted?.(work),
+      },
       { webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)) },
     );
     const server = await listen(app.fetch, config.http.host, config.http.port);
@@ -78,6 +89,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       storage,
       logger,
       onCommitted: alerts.onCommitted,
+      isUrgent: alerts.isUrgent,
     }).catch(async (error: unknown) => {
       await alerts.stop();
       await closeServer(server, 0);
@@ -91,6 +103,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       publishAlert: mqtt.publishAlert,
     });
     alertEngine = alerts.engine;
+    onReadingsCommitted = alerts.onCommitted;
     satellite.start();
 
     return {

@@ -5,6 +5,7 @@
 import type { BenchSuite } from './lib/types.ts';
 
 const registry: Readonly<Record<string, () => Promise<BenchSuite>>> = {
+  'alert-latency': async () => (await import('./alert-latency.ts')).alertLatency,
   'bulk-write': async () => (await import('./bulk-write.ts')).bulkWrite,
   geofence: async () => (await import('./geofence.ts')).geofence,
   'mqtt-ingest': async () => (await import('./mqtt-ingest.ts')).mqttIngest,

@@ -11,7 +11,7 @@
  * service side, by wrapping the Storage it is given (`lib/commit-tracker.ts`): the moment each
  * batch's transaction commits. Every reading carries its publish time as `observedAt`.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createBroker, type RunningBroker } from '../../iot/index.ts';
-import { hashSecret } from '../../server/auth/secrets.ts';
 import { loadConfig } from '../../server/config.ts';
 import { migrate } from '../../server/db/migrate.ts';
 import { openPgStorage } from '../../server/db/pg-storage.ts';
@@ -31,7 +30,9 @@ import { trackCommits, type CommitTracker } from './lib/commit-tracker.ts';
 import { createArrivalCounter } from './lib/counter.ts';
 import { formatCount, formatSeconds, renderTable } from './lib/format.ts';
 import { startBudget, type Budget } from './lib/measure.ts';
-import type { PublisherCommand, PublisherGateway, PublisherReply } from './lib/mqtt-publishers.ts';
+import { farmCount, gatewaysFor, insertPortfolio } from './lib/bench-farms.ts';
+import { connectPool, type Publishers } from './lib/publisher-pool.ts';
+import { watchResources } from './lib/resources.ts';
 import { median, summarizeGroup, type CaseSamples } from './lib/stats.ts';
 import type { BenchOptions, BenchSuite, ResultGroup, Sample, SuiteResult } from './lib/types.ts';
 
@@ -65,90 +66,10 @@ const quickSizes: Sizes = {
 
 /** Unacknowledged QoS 1 messages over all connections (at least 2 per connection). */
 const totalWindow = 2_000;
-const farmCount = 10;
-const maxGateways = 1_000;
 /** How long to wait after the last PUBACK for the commits / deliveries still on their way. */
 const drainTimeoutMs = 30_000;
 
-const publishersScript = fileURLToPath(new URL('./lib/mqtt-publishers.ts', import.meta.url));
 const mosquittoScript = fileURLToPath(new URL('../mosquitto.sh', import.meta.url));
-
-const farmCode = (i: number): string => `BENCH-F${i}`;
-const gatewayCode = (i: number): string => `BENCH-GW-${String(i).padStart(4, '0')}`;
-
-// ---------------------------------------------------------------------------------------------
-// The bench database: farms and gateways with a known secret.
-
-async function insertPortfolio(storage: Storage, secret: string): Promise<void> {
-  // One scrypt hash for every gateway: hashing 1,000 secrets would take a minute. The embedded
-  // broker still verifies each gateway's secret once, at its first connect (not timed).
-  const secretHash = await hashSecret(secret);
-  await storage.query(
-    `with b as (insert into branches (code, name) values ('BENCH', 'Bench') returning id),
-          r as (insert into borrowers (branch_id, ref, name)
-                select id, 'BENCH-1', 'Bench borrower' from b returning id)
-     insert into farms (borrower_id, code, name, boundary, area_m2, min_lng, min_lat, max_lng, max_lat)
-     select r.id, 'BENCH-F' || f, 'Bench farm ' || f,
-            '{"type":"Polygon","coordinates":[[[3,50],[3.02,50],[3.02,50.02],[3,50.02],[3,50]]]}',
-            3000000, 3, 50, 3.02, 50.02
-     from r, generate_series(0, $1::int - 1) f`,
-    [farmCount],
-  );
-  await storage.query(
-    `insert into gateways (farm_id, code, name, secret_hash)
-     select f.id, 'BENCH-GW-' || lpad(g::text, 4, '0'), 'Bench gateway ' || g, $2
-     from generate_series(0, $1::int - 1) g
-     join farms f on f.code = 'BENCH-F' || (g % $3::int)`,
-    [maxGateways, secretHash, farmCount],
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// The load generator in a child process.
-
-interface Publishers {
-  send(command: PublisherCommand): Promise<PublisherReply>;
-  close(): Promise<void>;
-}
-
-function startPublishers(): Publishers {
-  const child: ChildProcess = fork(publishersScript, [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  const send = (command: PublisherCommand): Promise<PublisherReply> =>
-    new Promise((resolve, reject) => {
-      if (exited) {
-        reject(new Error('the publisher process has exited'));
-        return;
-      }
-      const onExit = (code: number | null): void => {
-        reject(new Error(`the publisher process exited with ${code ?? 'a signal'}`));
-      };
-      child.once('exit', onExit);
-      child.once('message', (reply: PublisherReply) => {
-        child.off('exit', onExit);
-        if (reply.type === 'failed') reject(new Error(`publishers: ${reply.message}`));
-        else resolve(reply);
-      });
-      child.send(command);
-    });
-  return {
-    send,
-    close: async () => {
-      if (exited) return;
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      await send({ type: 'close' }).catch(() => undefined);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await gone;
-      clearTimeout(timer);
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // The broker-only baseline: a subscriber that counts.
@@ -192,36 +113,6 @@ async function subscribeCounting(
     lastAtMs: () => received.lastAtMs(),
     waitFor: (wanted, timeoutMs) => received.waitFor(wanted, timeoutMs),
     close: () => client.endAsync(),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// CPU and memory of this process (the service) over one measurement.
-
-interface ResourceUse {
-  /** CPU time over wall time: 1.0 = one core busy. */
-  readonly cpuCores: number;
-  readonly rssPeakMb: number;
-}
-
-function watchResources(): { stop(): ResourceUse } {
-  const cpuStart = process.cpuUsage();
-  const wallStart = performance.now();
-  let rssPeak = process.memoryUsage.rss();
-  const sampler = setInterval(() => {
-    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
-  }, 25);
-  return {
-    stop: () => {
-      clearInterval(sampler);
-      rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
-      const cpu = process.cpuUsage(cpuStart);
-      const wallMs = performance.now() - wallStart;
-      return {
-        cpuCores: wallMs > 0 ? (cpu.user + cpu.system) / 1000 / wallMs : 0,
-        rssPeakMb: rssPeak / 2 ** 20,
-      };
-    },
   };
 }
 
@@ -549,40 +440,6 @@ async function measureGroup(
     samples: samples.get(id) ?? [],
   }));
   return { group: summarizeGroup(label, 'broker-only', cases), extras, skipped, failures };
-}
-
-function gatewaysFor(connections: number, secret: string, authenticate: boolean) {
-  return Array.from({ length: connections }, (_, i): PublisherGateway => {
-    const code = gatewayCode(i);
-    return {
-      clientId: code,
-      farmCode: farmCode(i % farmCount),
-      ...(authenticate ? { username: code, password: secret } : {}),
-    };
-  });
-}
-
-async function connectPool(
-  url: string,
-  gateways: readonly PublisherGateway[],
-  log: (line: string) => void,
-): Promise<Publishers> {
-  const publishers = startPublishers();
-  try {
-    const reply = await publishers.send({
-      type: 'connect',
-      url,
-      gateways,
-      parallelConnects: 50,
-    });
-    if (reply.type === 'connected') {
-      log(`${reply.connections} connections to ${url} in ${formatSeconds(reply.elapsedMs)}`);
-    }
-    return publishers;
-  } catch (error) {
-    await publishers.close();
-    throw error;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -79,7 +79,15 @@ export async function insertAlertEvent(
       event.payload === undefined ? null : JSON.stringify(event.payload),
     ],
   );
-  const id = String(rows[0]?.id);
+  return toEventView(String(rows[0]?.id), alert, event);
+}
+
+/** The bus's view of an event just written with id `id` (for writers that batch their SQL). */
+export function toEventView(
+  id: string,
+  alert: AlertSnapshot,
+  event: NewAlertEvent,
+): AlertEventView {
   return {
     id,
     alertId: alert.id,

@@ -13,7 +13,7 @@
  * locked (`for update`) and the partial unique index on alerts is met with `on conflict do
  * nothing` (the loser updates the winner's alert).
  */
-import type { Queryable, Storage } from '../db/storage.ts';
+import type { Queryable, SqlParam, Storage } from '../db/storage.ts';
 import { errorMessage } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { AlertBus, AlertEventView } from './alert-bus.ts';
@@ -21,6 +21,7 @@ import {
   byEventId,
   insertAlertEvent,
   snapshotColumns,
+  toEventView,
   toSnapshot,
   type AlertSnapshotRow,
 } from './alert-events.ts';
@@ -62,6 +63,10 @@ interface OpenAlertRow extends AlertSnapshotRow {
   evidence_key: string;
   ack_deadline_at: Date | null;
 }
+
+/** The rows as `to_jsonb` gives them: timestamps are ISO strings. */
+type JsonStateRow = Omit<StateRow, 'since'> & { since: string };
+type JsonOpenAlertRow = Omit<OpenAlertRow, 'ack_deadline_at'> & { ack_deadline_at: string | null };
 
 const keyOf = (c: { subjectType: string; subjectId: string; kind: string }): string =>
   `${c.subjectType}|${c.subjectId}|${c.kind}`;
@@ -180,24 +185,44 @@ export class AlertEngine {
       ids: conditions.map((c) => c.subjectId),
       kinds: conditions.map((c) => c.kind),
     };
-    const states = await tx.query<StateRow>(
-      `select c.* from alert_conditions c
-         join unnest($1::text[], $2::uuid[], $3::text[]) as k(subject_type, subject_id, kind)
-           on c.subject_type = k.subject_type and c.subject_id = k.subject_id and c.kind = k.kind
-        for update of c`,
+    // The conditions' states and their open alerts, both locked, in one round trip.
+    const locked = await tx.query<{ state: JsonStateRow | null; open: JsonOpenAlertRow | null }>(
+      `with k as (
+         select * from unnest($1::text[], $2::uuid[], $3::text[]) as k(subject_type, subject_id, kind)
+       ), s as (
+         select c.* from alert_conditions c
+           join k on c.subject_type = k.subject_type and c.subject_id = k.subject_id
+                 and c.kind = k.kind
+          for update of c
+       ), o as (
+         select a.${snapshotColumns.split(', ').join(', a.')}, a.evidence_key, a.ack_deadline_at
+           from alerts a
+           join k on a.subject_type = k.subject_type and a.subject_id = k.subject_id
+                 and a.kind = k.kind
+          where a.status <> 'resolved'
+          for update of a
+       )
+       select to_jsonb(s) as state, null::jsonb as open from s
+       union all
+       select null::jsonb, to_jsonb(o) from o`,
       [keys.types, keys.ids, keys.kinds],
     );
-    const open = await tx.query<OpenAlertRow>(
-      `select a.${snapshotColumns.split(', ').join(', a.')}, a.evidence_key, a.ack_deadline_at
-         from alerts a
-         join unnest($1::text[], $2::uuid[], $3::text[]) as k(subject_type, subject_id, kind)
-           on a.subject_type = k.subject_type and a.subject_id = k.subject_id and a.kind = k.kind
-        where a.status <> 'resolved'
-        for update of a`,
-      [keys.types, keys.ids, keys.kinds],
-    );
-    const stateByKey = new Map(states.rows.map((r) => [rowKey(r), r]));
-    const openByKey = new Map(open.rows.map((r) => [rowKey(r), r]));
+    const stateByKey = new Map<string, StateRow>();
+    const openByKey = new Map<string, OpenAlertRow>();
+    for (const row of locked.rows) {
+      if (row.state !== null) {
+        const state: StateRow = { ...row.state, since: new Date(row.state.since) };
+        stateByKey.set(rowKey(state), state);
+      }
+      if (row.open !== null) {
+        const { ack_deadline_at: deadline, ...rest } = row.open;
+        const alert: OpenAlertRow = {
+          ...rest,
+          ack_deadline_at: deadline === null ? null : new Date(deadline),
+        };
+        openByKey.set(rowKey(alert), alert);
+      }
+    }
     const events: AlertEventView[] = [];
 
     for (const condition of conditions) {
@@ -206,12 +231,15 @@ export class AlertEngine {
       const alert = openByKey.get(key);
       if (condition.active) {
         const since = state?.active === true ? state.since : at;
+        if (alert === undefined && at.getTime() - since.getTime() >= condition.raiseAfterMs) {
+          // The common raise: state, alert and event in one round trip.
+          events.push(...(await raiseAlert(tx, condition, since, at, this.#ackDeadlineMs)));
+          continue;
+        }
         await upsertState(tx, condition, since, at);
         if (alert !== undefined) {
           const event = await updateAlert(tx, alert, condition, at, this.#ackDeadlineMs);
           if (event !== null) events.push(event);
-        } else if (at.getTime() - since.getTime() >= condition.raiseAfterMs) {
-          events.push(...(await raiseAlert(tx, condition, since, at, this.#ackDeadlineMs)));
         }
       } else if (alert !== undefined) {
         const since = state !== undefined && !state.active ? state.since : at;
@@ -270,40 +298,44 @@ function stateToCondition(row: StateRow): ObservedCondition {
   };
 }
 
-async function upsertState(
-  tx: Queryable,
-  c: ObservedCondition,
-  since: Date,
-  at: Date,
-): Promise<void> {
-  await tx.query(
-    `insert into alert_conditions (kind, subject_type, subject_id, active, since, raise_after_ms,
-       clear_after_ms, branch_id, loan_id, farm_id, severity, title, evidence, evidence_key,
-       observed_at)
+const upsertStateSql = `insert into alert_conditions (kind, subject_type, subject_id, active, since,
+       raise_after_ms, clear_after_ms, branch_id, loan_id, farm_id, severity, title, evidence,
+       evidence_key, observed_at)
      values ($1, $2, $3, true, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14)
      on conflict (subject_type, subject_id, kind) do update
        set active = true, since = excluded.since, raise_after_ms = excluded.raise_after_ms,
            clear_after_ms = excluded.clear_after_ms, branch_id = excluded.branch_id,
            loan_id = excluded.loan_id, farm_id = excluded.farm_id, severity = excluded.severity,
            title = excluded.title, evidence = excluded.evidence,
-           evidence_key = excluded.evidence_key, observed_at = excluded.observed_at`,
-    [
-      c.kind,
-      c.subjectType,
-      c.subjectId,
-      since,
-      c.raiseAfterMs,
-      c.clearAfterMs,
-      c.context.branchId,
-      c.context.loanId,
-      c.context.farmId,
-      c.severity,
-      c.title,
-      JSON.stringify(c.evidence),
-      c.evidenceKey,
-      at,
-    ],
-  );
+           evidence_key = excluded.evidence_key, observed_at = excluded.observed_at`;
+
+/** The parameters of `upsertStateSql` ($1..$14). */
+function upsertStateParams(c: ObservedCondition, since: Date, at: Date): SqlParam[] {
+  return [
+    c.kind,
+    c.subjectType,
+    c.subjectId,
+    since,
+    c.raiseAfterMs,
+    c.clearAfterMs,
+    c.context.branchId,
+    c.context.loanId,
+    c.context.farmId,
+    c.severity,
+    c.title,
+    JSON.stringify(c.evidence),
+    c.evidenceKey,
+    at,
+  ];
+}
+
+async function upsertState(
+  tx: Queryable,
+  c: ObservedCondition,
+  since: Date,
+  at: Date,
+): Promise<void> {
+  await tx.query(upsertStateSql, upsertStateParams(c, since, at));
 }
 
 async function deleteState(tx: Queryable, c: ObservedCondition): Promise<void> {
@@ -313,6 +345,11 @@ async function deleteState(tx: Queryable, c: ObservedCondition): Promise<void> {
   );
 }
 
+/**
+ * Records the active state and raises the alert with its `raised` event, in one statement (one
+ * round trip: the alert engine's latency is mostly round trips). If another instance has an open
+ * alert for the subject and kind already, that alert is updated instead.
+ */
 async function raiseAlert(
   tx: Queryable,
   c: ObservedCondition,
@@ -321,39 +358,36 @@ async function raiseAlert(
   ackDeadlineMs: number,
 ): Promise<AlertEventView[]> {
   const deadline = c.severity === 'critical' ? new Date(at.getTime() + ackDeadlineMs) : null;
-  const { rows } = await tx.query<AlertSnapshotRow>(
-    `insert into alerts (kind, subject_type, subject_id, branch_id, loan_id, farm_id, severity,
-       title, evidence, evidence_key, raised_at, updated_at, ack_deadline_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $11, $12)
-     on conflict (subject_type, subject_id, kind) where status <> 'resolved' do nothing
-     returning ${snapshotColumns}`,
-    [
-      c.kind,
-      c.subjectType,
-      c.subjectId,
-      c.context.branchId,
-      c.context.loanId,
-      c.context.farmId,
-      c.severity,
-      c.title,
-      JSON.stringify(c.evidence),
-      c.evidenceKey,
-      at,
-      deadline,
-    ],
+  const payload = {
+    severity: c.severity,
+    evidence: c.evidence,
+    conditionSince: since.toISOString(),
+  };
+  const { rows } = await tx.query<AlertSnapshotRow & { event_id: string }>(
+    `with st as (${upsertStateSql}),
+     al as (
+       insert into alerts (kind, subject_type, subject_id, branch_id, loan_id, farm_id, severity,
+         title, evidence, evidence_key, raised_at, updated_at, ack_deadline_at)
+       values ($1, $2, $3, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $14, $15)
+       on conflict (subject_type, subject_id, kind) where status <> 'resolved' do nothing
+       returning ${snapshotColumns}
+     ),
+     ev as (
+       insert into alert_events (alert_id, at, type, actor_kind, actor_user_id, comment, payload)
+       select id, $14, 'raised', 'system', null::uuid, null::text, $16::jsonb from al
+       returning id, alert_id
+     )
+     select al.*, ev.id::text as event_id from al join ev on ev.alert_id = al.id`,
+    [...upsertStateParams(c, since, at), deadline, JSON.stringify(payload)],
   );
   const inserted = rows[0];
   if (inserted !== undefined) {
     return [
-      await insertAlertEvent(tx, toSnapshot(inserted), {
+      toEventView(inserted.event_id, toSnapshot(inserted), {
         type: 'raised',
         at,
         actorUserId: null,
-        payload: {
-          severity: c.severity,
-          evidence: c.evidence,
-          conditionSince: since.toISOString(),
-        },
+        payload,
       }),
     ];
   }

@@ -84,6 +84,12 @@ export class HerdMonitor {
   readonly #exits = new Map<string, Exit[]>();
   readonly #outsideSince = new Map<string, string>();
   #pending: Promise<void> = Promise.resolve();
+  /**
+   * Conditions of evaluated batches waiting for the engine, one list per batch. While the engine
+   * is busy, the lists of later batches wait here and go in one engine transaction together.
+   */
+  #toApply: ObservedCondition[][] = [];
+  #applying: Promise<void> | null = null;
   #loaded = false;
 
   constructor(options: HerdMonitorOptions) {
@@ -183,10 +189,70 @@ export class HerdMonitor {
       );
   }
 
+  /**
+   * Whether any of these (not yet committed) readings may move a pledged tag across its farm's
+   * geofence: a first fix outside, or a fix on the other side of the fence from the tag's state.
+   * The ingest batcher's express lane asks it before queueing, so the readings that raise or clear
+   * a geofence alert do not wait behind big batches. Cheap (a map lookup and a point-in-polygon
+   * test per reading, no hysteresis: a fix inside the margin band is urgent too) and read-only.
+   */
+  isUrgent(readings: readonly TagReading[]): boolean {
+    if (!this.#loaded) return false;
+    for (const reading of readings) {
+      const pledges = this.#pledgesByTag.get(reading.tagCode);
+      if (pledges === undefined || (reading.lat === 0 && reading.lon === 0)) continue;
+      for (const pledge of pledges) {
+        if (!this.#index.hasFarm(pledge.farmId)) continue;
+        const inside = this.#index.isInsideFarm(pledge.farmId, [reading.lon, reading.lat]);
+        const state = this.#tracker.stateOf(pledge.earTagId);
+        if (
+          state === undefined || state.farmId !== pledge.farmId ? !inside : inside !== state.inside
+        ) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** Waits until every batch handed over so far is evaluated. */
   async drain(): Promise<void> {
     await this.#pending;
+    while (this.#applying !== null) await this.#applying;
     await this.#engine.idle();
+  }
+
+  /** Hands a batch's conditions to the engine, coalesced with the batches waiting before it. */
+  #apply(conditions: ObservedCondition[]): void {
+    this.#toApply.push(conditions);
+    this.#applying ??= this.#applyWaiting().finally(() => {
+      this.#applying = null;
+    });
+  }
+
+  async #applyWaiting(): Promise<void> {
+    while (this.#toApply.length > 0) {
+      // Whole batches, in order, while no two share a subject and kind: within a batch the last
+      // condition per key wins (as the engine does), across batches every transition is kept.
+      const keys = new Set<string>();
+      const taken: ObservedCondition[] = [];
+      let lists = 0;
+      for (const list of this.#toApply) {
+        const listKeys = list.map((c) => `${c.subjectType}|${c.subjectId}|${c.kind}`);
+        if (lists > 0 && listKeys.some((k) => keys.has(k))) break;
+        for (const k of listKeys) keys.add(k);
+        taken.push(...list);
+        lists += 1;
+      }
+      this.#toApply.splice(0, lists);
+      try {
+        await this.#engine.applyConditions(taken);
+      } catch (error) {
+        // Not applied: forget what was "sent", so the next reading offers it again.
+        for (const k of keys) this.#sent.delete(k);
+        this.#logger.error('herd monitor failed on a batch', { reason: errorMessage(error) });
+      }
+    }
   }
 
   async #evaluateReadings(readings: readonly TagReading[]): Promise<void> {
@@ -219,27 +285,36 @@ export class HerdMonitor {
           } else if (update.firstFix && !update.inside) {
             this.#outsideSince.set(pledge.earTagId, observedAt);
           }
-          const params = this.#settings.resolve<TagOutsideParams>('tag_outside_geofence', chain);
-          this.#offer(
-            conditions,
-            evaluateTagOutside(
-              {
-                earTagId: pledge.earTagId,
-                tagCode: pledge.tagCode,
-                herdCode: pledge.herdCode,
-                farmCode: pledge.farmCode,
-                inside: update.inside,
-                distanceM: update.distanceToFenceM,
-                lng: reading.lon,
-                lat: reading.lat,
-                observedAt,
-                outsideSince: this.#outsideSince.get(pledge.earTagId) ?? null,
-              },
+          // The common case, a tag inside and already known inside, says nothing new: skip it.
+          const quiet =
+            update.inside &&
+            !update.changed &&
+            this.#sent.get(`ear_tag|${pledge.earTagId}|tag_outside_geofence`) === 'inactive';
+          const params = quiet
+            ? null
+            : this.#settings.resolve<TagOutsideParams>('tag_outside_geofence', chain);
+          if (params !== null) {
+            this.#offer(
+              conditions,
+              evaluateTagOutside(
+                {
+                  earTagId: pledge.earTagId,
+                  tagCode: pledge.tagCode,
+                  herdCode: pledge.herdCode,
+                  farmCode: pledge.farmCode,
+                  inside: update.inside,
+                  distanceM: update.distanceToFenceM,
+                  lng: reading.lon,
+                  lat: reading.lat,
+                  observedAt,
+                  outsideSince: this.#outsideSince.get(pledge.earTagId) ?? null,
+                },
+                params,
+              ),
+              pledge,
               params,
-            ),
-            pledge,
-            params,
-          );
+            );
+          }
         }
         if (reading.batteryPct !== null && reading.batteryPct !== undefined) {
           const params = this.#settings.resolve<BatteryParams>('battery_low', chain);
@@ -287,14 +362,7 @@ export class HerdMonitor {
       });
       this.#offer(conditions, this.#massExit(herdId, pledge.herdCode, params), pledge, params);
     }
-    if (conditions.length === 0) return;
-    try {
-      await this.#engine.applyConditions(conditions);
-    } catch (error) {
-      // Not applied: forget what was "sent", so the next reading offers it again.
-      for (const c of conditions) this.#sent.delete(`${c.subjectType}|${c.subjectId}|${c.kind}`);
-      throw error;
-    }
+    if (conditions.length > 0) this.#apply(conditions);
   }
 
   #massExit(herdId: string, herdCode: string, params: MassExitParams): Condition {

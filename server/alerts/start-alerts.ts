@@ -26,6 +26,10 @@ export interface RunningAlerts {
   readonly herdMonitor: HerdMonitor;
   /** Hand to the ingest batcher (`onCommitted`). */
   readonly onCommitted: HerdMonitor['onCommitted'];
+  /** Hand to the ingest batcher (`isUrgent`): readings that may raise or clear a geofence alert. */
+  readonly isUrgent: (work: {
+    readonly readings: Parameters<HerdMonitor['isUrgent']>[0];
+  }) => boolean;
   /** One sweep now (also run by the timer). */
   sweep(): Promise<void>;
   stop(): Promise<void>;
@@ -70,6 +74,7 @@ export async function startAlerts(options: AlertsOptions): Promise<RunningAlerts
     engine,
     herdMonitor,
     onCommitted: (work) => herdMonitor.onCommitted(work),
+    isUrgent: (work) => herdMonitor.isUrgent(work.readings),
     sweep,
     stop: async () => {
       clearInterval(sweepTimer);

@@ -103,4 +103,71 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
     await expect(pending).rejects.toThrow(/ingest stopped before this was stored/);
     await expect(batcher.submit(work(farmId, 2, 5))).rejects.toThrow(/ingest is stopping/);
   });
+
+  it('commits urgent work at once in its express lane, not behind the batches in flight', async () => {
+    storage = await backend.open();
+    await migrate(storage);
+    const farmId = await insertMinimalFarm(storage);
+    const inner = storage;
+    // The first two transactions (the normal slots) wait at a gate; later ones run at once.
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let started = 0;
+    const gated: Storage = {
+      ...inner,
+      transaction: async (fn) => {
+        started += 1;
+        if (started <= 2) await gate;
+        return inner.transaction(fn);
+      },
+    };
+    const committed: string[][] = [];
+    const batcher = new IngestBatcher(gated, {
+      maxBatchRows: 20,
+      isUrgent: (w) => w.readings.some((r) => r.tagCode.startsWith('URGENT')),
+      onCommitted: (w) => committed.push(w.readings.map((r) => r.tagCode)),
+    });
+    const normal = [1, 2, 3].map((m) => batcher.submit(work(farmId, m, 20)));
+    const urgentWork = work(farmId, 9, 1);
+    const urgent = batcher.submit({
+      ...urgentWork,
+      readings: urgentWork.readings.map((r) => ({ ...r, tagCode: 'URGENT-1' })),
+    });
+    await urgent;
+    expect(committed).toEqual([['URGENT-1']]);
+    expect(batcher.stats()).toMatchObject({ inFlightFlushes: 2, queuedRows: 20, urgentBatches: 1 });
+    openGate();
+    await Promise.all(normal);
+    const { rows } = await inner.query<{ n: number }>(
+      'select count(*)::int as n from tag_readings',
+    );
+    expect(rows[0]?.n).toBe(61);
+    await batcher.close(1_000);
+  });
+
+  it('retries failed urgent work in the normal queue, losing nothing', async () => {
+    storage = await backend.open();
+    await migrate(storage);
+    const farmId = await insertMinimalFarm(storage);
+    const db = flaky(storage);
+    db.down = true;
+    const batcher = new IngestBatcher(db, {
+      retryMinMs: 20,
+      retryMaxMs: 50,
+      isUrgent: () => true,
+    });
+    let resolved = 0;
+    const submitted = [1, 2, 3].map((m) =>
+      batcher.submit(work(farmId, m, 5)).then(() => (resolved += 1)),
+    );
+    await new Promise((r) => setTimeout(r, 150));
+    expect(resolved).toBe(0);
+    db.down = false;
+    await Promise.all(submitted);
+    const { rows } = await storage.query<{ n: number }>(
+      'select count(*)::int as n from tag_readings',
+    );
+    expect(rows[0]?.n).toBe(15);
+    await batcher.close(1_000);
+  });
 });

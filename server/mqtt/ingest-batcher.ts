@@ -34,6 +34,13 @@ export interface IngestBatcherOptions {
    * path). Synchronous and must not throw; a thrown error is logged and the batch stays committed.
    */
   readonly onCommitted?: (work: CommittedWork) => void;
+  /**
+   * Whether a message's work should skip the queue (the alert engine's express lane: a reading
+   * that may raise or clear an alert). Urgent work is committed at once in its own small
+   * transaction, one such transaction at a time, instead of waiting behind the big batches in
+   * flight. Synchronous, cheap and must not throw (a thrown error counts as not urgent).
+   */
+  readonly isUrgent?: (work: IngestWork) => boolean;
 }
 
 /** What one batch committed: the readings and camera counts now in the database. */
@@ -48,6 +55,8 @@ export interface IngestBatcherStats {
   readonly inFlightFlushes: number;
   readonly committedBatches: number;
   readonly committedRows: number;
+  /** Of the committed batches, those of the express lane. */
+  readonly urgentBatches: number;
   readonly failedAttempts: number;
 }
 
@@ -83,7 +92,12 @@ export class IngestBatcher {
   readonly #gatewaySeenIntervalMs: number;
   readonly #logger: Logger;
   readonly #onCommitted: ((work: CommittedWork) => void) | undefined;
+  readonly #isUrgent: ((work: IngestWork) => boolean) | undefined;
   #queue: Pending[] = [];
+  /** The express lane: urgent work, committed one small transaction at a time. */
+  #urgent: Pending[] = [];
+  #urgentScheduled: NodeJS.Immediate | null = null;
+  #urgentInFlight: Promise<void> | null = null;
   #queuedRows = 0;
   #nextSeq = 0;
   #scheduled: NodeJS.Immediate | null = null;
@@ -94,7 +108,7 @@ export class IngestBatcher {
   #consecutiveFailures = 0;
   #closed = false;
   readonly #gatewaySeenWritten = new Map<string, number>();
-  #stats = { committedBatches: 0, committedRows: 0, failedAttempts: 0 };
+  #stats = { committedBatches: 0, committedRows: 0, failedAttempts: 0, urgentBatches: 0 };
 
   constructor(storage: Storage, options: IngestBatcherOptions = {}) {
     this.#storage = storage;
@@ -105,6 +119,7 @@ export class IngestBatcher {
     this.#gatewaySeenIntervalMs = options.gatewaySeenIntervalMs ?? 5_000;
     this.#logger = options.logger ?? silentLogger;
     this.#onCommitted = options.onCommitted;
+    this.#isUrgent = options.isUrgent;
   }
 
   submit(work: IngestWork): Promise<void> {
@@ -113,7 +128,13 @@ export class IngestBatcher {
     }
     return new Promise<void>((resolve, reject) => {
       const rows = work.readings.length + work.cameraCounts.length + work.rejections.length || 1;
-      this.#queue.push({ seq: this.#nextSeq++, work, rows, resolve, reject });
+      const item: Pending = { seq: this.#nextSeq++, work, rows, resolve, reject };
+      if (this.#isUrgentWork(work)) {
+        this.#urgent.push(item);
+        this.#urgentScheduled ??= setImmediate(() => this.#pumpUrgent());
+        return;
+      }
+      this.#queue.push(item);
       this.#queuedRows += rows;
       if (this.#queuedRows >= this.#maxBatchRows) this.#pump();
       else this.#scheduled ??= setImmediate(() => this.#pump());
@@ -136,10 +157,20 @@ export class IngestBatcher {
   async close(timeoutMs: number): Promise<void> {
     this.#closed = true;
     const deadline = Date.now() + timeoutMs;
-    while ((this.#queue.length > 0 || this.#inFlight.size > 0) && Date.now() < deadline) {
+    // Urgent work left is committed with the rest, in arrival order.
+    this.#requeueUrgent(this.#urgent.splice(0));
+    while (
+      (this.#queue.length > 0 || this.#inFlight.size > 0 || this.#urgentInFlight !== null) &&
+      Date.now() < deadline
+    ) {
       this.#pump();
       const waitMs = Math.max(0, deadline - Date.now());
-      await Promise.race([...this.#inFlight, sleep(Math.min(waitMs, 50))]);
+      await Promise.race([
+        ...this.#inFlight,
+        ...(this.#urgentInFlight === null ? [] : [this.#urgentInFlight]),
+        sleep(Math.min(waitMs, 50)),
+      ]);
+      this.#requeueUrgent(this.#urgent.splice(0));
     }
     this.#clearTimers();
     const left = this.#queue.splice(0);
@@ -152,8 +183,79 @@ export class IngestBatcher {
   #clearTimers(): void {
     if (this.#scheduled !== null) clearImmediate(this.#scheduled);
     this.#scheduled = null;
+    if (this.#urgentScheduled !== null) clearImmediate(this.#urgentScheduled);
+    this.#urgentScheduled = null;
     if (this.#pauseTimer !== null) clearTimeout(this.#pauseTimer);
     this.#pauseTimer = null;
+  }
+
+  #isUrgentWork(work: IngestWork): boolean {
+    if (this.#isUrgent === undefined || work.readings.length === 0) return false;
+    try {
+      return this.#isUrgent(work);
+    } catch (error) {
+      this.#logger.error('isUrgent hook failed', { reason: errorMessage(error) });
+      return false;
+    }
+  }
+
+  /**
+   * The express lane: commits every urgent item queued so far in one transaction, unless one is
+   * in flight (then the next starts when it ends). It ignores the flush slots but not a backoff:
+   * while the database fails, urgent work joins the normal queue, which retries it in order.
+   */
+  #pumpUrgent(): void {
+    if (this.#urgentScheduled !== null) {
+      clearImmediate(this.#urgentScheduled);
+      this.#urgentScheduled = null;
+    }
+    if (this.#urgentInFlight !== null || this.#urgent.length === 0) return;
+    if (this.#closed || this.#pausedUntil > Date.now()) {
+      this.#requeueUrgent(this.#urgent.splice(0));
+      this.#pump();
+      return;
+    }
+    let rows = 0;
+    let count = 0;
+    for (const item of this.#urgent) {
+      if (count > 0 && rows + item.rows > this.#maxBatchRows) break;
+      rows += item.rows;
+      count += 1;
+    }
+    const batch = this.#urgent.splice(0, count);
+    const flush: Promise<void> = this.#flushUrgent(batch, rows).finally(() => {
+      this.#urgentInFlight = null;
+      if (this.#urgent.length > 0) this.#pumpUrgent();
+    });
+    this.#urgentInFlight = flush;
+  }
+
+  async #flushUrgent(batch: Pending[], rows: number): Promise<void> {
+    try {
+      const seen = this.#gatewaysToMarkSeen(batch);
+      await this.#write(batch, seen);
+      for (const [gatewayId] of seen) this.#gatewaySeenWritten.set(gatewayId, Date.now());
+      this.#stats.committedBatches += 1;
+      this.#stats.urgentBatches += 1;
+      this.#stats.committedRows += rows;
+      for (const item of batch) item.resolve();
+      this.#notifyCommitted(batch);
+    } catch (error) {
+      // The normal queue retries it, in arrival order, with its backoff.
+      this.#logger.warn('urgent ingest write failed; retrying in the normal queue', {
+        rows,
+        reason: errorMessage(error),
+      });
+      this.#requeueUrgent(batch);
+      this.#pump();
+    }
+  }
+
+  /** Puts urgent items back into the normal queue where their arrival order places them. */
+  #requeueUrgent(items: readonly Pending[]): void {
+    if (items.length === 0) return;
+    for (const item of items) this.#queuedRows += item.rows;
+    this.#queue = [...this.#queue, ...items].sort((a, b) => a.seq - b.seq);
   }
 
   /** Starts flushes while there is work and a free slot. */

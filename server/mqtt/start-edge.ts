@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
 import { connectExternalBroker } from './external-broker.ts';
 import { createGatewayMessageHandler } from './gateway-messages.ts';
-import { IngestBatcher, type CommittedWork } from './ingest-batcher.ts';
+import { IngestBatcher, type CommittedWork, type IngestWork } from './ingest-batcher.ts';
 
 export interface MqttEndpoints {
   /** `mqtt://host:port` (or mqtts) of the embedded broker, or the external broker's URL. */
@@ -25,6 +25,8 @@ export async function startMqttEdge(options: {
   logger: Logger;
   /** Called after each committed ingest batch (the alert engine's herd monitor). */
   onCommitted?: (work: CommittedWork) => void;
+  /** Work the batcher commits at once, in its express lane (the herd monitor's `isUrgent`). */
+  isUrgent?: (work: IngestWork) => boolean;
 }): Promise<{
   endpoints: MqttEndpoints;
   /** Publishes an alert message for alert subscribers (QoS 1, not retained). */
@@ -36,6 +38,7 @@ export async function startMqttEdge(options: {
   const batcher = new IngestBatcher(storage, {
     logger,
     ...(options.onCommitted === undefined ? {} : { onCommitted: options.onCommitted }),
+    ...(options.isUrgent === undefined ? {} : { isUrgent: options.isUrgent }),
   });
   const frameCounter = await startFrameCounter(config, logger);
   const handleMessage = createGatewayMessageHandler({

@@ -18,7 +18,15 @@ export async function ingestTagReadings(
   storage: Storage,
   gateway: AuthenticatedGateway,
   items: readonly unknown[],
-  context: { receivedAt: Date; topic: string },
+  context: {
+    receivedAt: Date;
+    topic: string;
+    /**
+     * Called with the decoded readings once they are committed (the alert engine's hook, as the
+     * MQTT batcher's `onCommitted`). Synchronous and must not throw.
+     */
+    onCommitted?: (readings: readonly TagReading[]) => void;
+  },
 ): Promise<IngestOutcome> {
   const limits = { ...defaultDecodeLimits, now: context.receivedAt };
   const readings: TagReading[] = [];
@@ -66,6 +74,7 @@ export async function ingestTagReadings(
     ]);
     return result;
   });
+  if (readings.length > 0) context.onCommitted?.(readings);
 
   return {
     accepted: written.inserted,

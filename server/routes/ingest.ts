@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { AppEnv, Services } from '../app-env.ts';
 import { createGatewayAuthenticator, parseBasicAuth } from '../auth/gateway-auth.ts';
 import { recordRejections } from '../db/rejected-messages.ts';
-import { AppError, InvalidInputError, UnauthorizedError } from '../errors.ts';
+import { AppError, InvalidInputError, UnauthorizedError, errorMessage } from '../errors.ts';
 import { ingestTagReadings } from '../readings/ingest-tag-readings.ts';
 
 const topic = 'POST /api/ingest/tag-readings';
@@ -11,6 +11,8 @@ const topic = 'POST /api/ingest/tag-readings';
  * `POST /api/ingest/tag-readings`: a gateway's batch of ear-tag readings over HTTP, for gateways
  * that cannot speak MQTT. A 200 answer means every accepted reading and every rejection is
  * committed; a gateway that gets no answer sends the batch again, and duplicates are ignored.
+ * After the commit the readings go to `services.onReadingsCommitted` (the alert engine's herd
+ * monitor), as committed MQTT readings do, so geofence, battery and temperature alerts see both.
  */
 export function createIngestRoutes(services: Services): Hono<AppEnv> {
   const authenticate = createGatewayAuthenticator(services.storage);
@@ -70,9 +72,25 @@ export function createIngestRoutes(services: Services): Hono<AppEnv> {
         ),
       );
     }
+    const onReadingsCommitted = services.onReadingsCommitted;
     const outcome = await ingestTagReadings(services.storage, gateway, items, {
       receivedAt,
       topic,
+      ...(onReadingsCommitted === undefined
+        ? {}
+        : {
+            onCommitted: (readings) => {
+              try {
+                onReadingsCommitted({ readings, cameraCounts: [] });
+              } catch (error) {
+                // The readings are committed: answer the gateway, keep the failure in the log.
+                services.logger.error('onReadingsCommitted hook failed', {
+                  reason: errorMessage(error),
+                  requestId: c.get('requestId'),
+                });
+              }
+            },
+          }),
     });
     return answer(c, outcome);
   });

@@ -44,6 +44,11 @@ export type PublisherCommand =
       readonly windowPerConnection: number;
       /** Stop publishing after this long (what was published is still awaited). */
       readonly maxMs: number;
+      /**
+       * Cycle over this many tags (`{runId}-{0..tagCount-1}`), each at a fixed position, instead
+       * of a new tag per reading: lets the tags be pledged, so the herd monitor sees them.
+       */
+      readonly tagCount?: number;
     }
   | { readonly type: 'close' };
 
@@ -168,11 +173,12 @@ function publishAll(
       sent += 1;
       inFlight[index] = (inFlight[index] ?? 0) + 1;
       const publishedAtMs = epochMs();
-      const tagId = `${command.runId}-${seq}`;
+      const tag = command.tagCount === undefined ? seq : seq % command.tagCount;
+      const tagId = `${command.runId}-${tag}`;
       const payload = JSON.stringify({
         observedAt: new Date(Math.floor(publishedAtMs)).toISOString(),
-        lat: 50.005 + (seq % 1000) * 1e-5,
-        lon: 3.005 + (seq % 997) * 1e-5,
+        lat: 50.005 + (tag % 1000) * 1e-5,
+        lon: 3.005 + (tag % 997) * 1e-5,
         batteryPct: 80,
       });
       entry.client.publish(

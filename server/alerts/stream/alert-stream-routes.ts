@@ -83,6 +83,8 @@ export function createAlertStreamRoutes(
     const subscriptionId = c.req.query('subscriptionId');
     const filter = await loadFilter(services.storage, principal, subscriptionId);
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    // Each event is one small write: send it now, not after the previous one's ACK (Nagle).
+    outgoing?.socket?.setNoDelay(true);
     c.header('x-accel-buffering', 'no');
 
     return streamSSE(c, async (stream) => {
