@@ -27,11 +27,10 @@ export interface ReadParcelSeasonOptions {
   /** Items read at the same time (default 2). Memory grows with it. */
   itemConcurrency?: number;
   /**
-   * Windows are cut by square cells of this many 10 m pixels aligned to each scene's origin
-   * (default 2048, a multiple of the 256 px COG tiles at 10 m and at 20 m, so no COG tile is
-   * decoded twice for one scene). Smaller cells, smaller windows, less memory.
+   * COG blocks (tiles) read at the same time per item (default 8). More keeps the libuv pool (and
+   * so every core) inflating while the main thread gathers pixels; each costs one decoded block.
    */
-  windowCellPx?: number;
+  blockConcurrency?: number;
 }
 
 /** What {@link readParcelSeason} returns. */
@@ -53,7 +52,7 @@ export interface ParcelSeasonResult {
  * the same lattice (same CRS and pixel size, origin a whole number of pixels away; see
  * `buildSeasonGrid`). An item in another CRS or off that lattice fails with `grid_mismatch`: call
  * `readParcelSeason` once per CRS, with that CRS's items and parcels. Each item is read once for
- * all the parcels it covers (`readSceneOverParcels`: windows grouped by cells, each COG opened once
+ * all the parcels it covers (`readSceneOverParcels`: parcel pixels grouped by COG block, each block decoded once, each COG opened once
  * per item), so a caller bounds memory by passing parcels in chunks; a chunk reads only its own
  * windows.
  *
@@ -67,7 +66,7 @@ export interface ParcelSeasonResult {
  * @param items - Scenes (any order; read in datetime order).
  * @param parcels - Parcels with WGS84 geometries.
  * @param options - `bufferM`, `excludedSclClasses`, `signal`, `onProgress`, `itemConcurrency`,
- *   `windowCellPx`.
+ *   `blockConcurrency`.
  * @returns Parcel seasons, failures, parcels outside every item.
  * @throws {RangeError} For invalid options (negative `bufferM`, an SCL class outside 0-255, ...),
  *   before anything is read; the signal's reason when aborted.
@@ -89,13 +88,13 @@ export async function readParcelSeason(
     signal,
     onProgress,
     itemConcurrency = 2,
-    windowCellPx = 2048,
+    blockConcurrency = 8,
   } = options;
   if (!Number.isFinite(bufferM) || bufferM < 0) {
     throw new RangeError(`bufferM ${String(bufferM)} must be a finite number >= 0`);
   }
-  if (!Number.isInteger(windowCellPx) || windowCellPx < 1) {
-    throw new RangeError(`windowCellPx ${String(windowCellPx)} must be a positive integer`);
+  if (!Number.isInteger(blockConcurrency) || blockConcurrency < 1) {
+    throw new RangeError(`blockConcurrency ${String(blockConcurrency)} must be a positive integer`);
   }
   if (!Number.isInteger(itemConcurrency) || itemConcurrency < 1) {
     throw new RangeError(`itemConcurrency ${String(itemConcurrency)} must be a positive integer`);
@@ -193,7 +192,7 @@ export async function readParcelSeason(
           grid,
           placement,
           covered.map((i) => pixels[i] as ParcelPixels),
-          { excludedScl, cellPx: windowCellPx, ...(signal === undefined ? {} : { signal }) },
+          { excludedScl, blockConcurrency, ...(signal === undefined ? {} : { signal }) },
         );
         reads[index] = { covered, read };
         progress(item.id);

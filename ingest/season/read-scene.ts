@@ -1,4 +1,4 @@
-import type { PixelWindow, TileGrid } from '../../geo/index.ts';
+import type { TileGrid } from '../../geo/index.ts';
 import type { TypedArray } from 'geotiff';
 import { openCog, type OpenCog } from '../tile/open-cog.ts';
 import { TileReadError } from '../tile/tile-read-error.ts';
@@ -17,8 +17,8 @@ export interface SceneRead {
 export interface ReadSceneOptions {
   /** `table[c] === 1` when SCL class c is excluded (see `sclExclusionTable`). */
   excludedScl: Uint8Array;
-  /** Side of the square cells (10 m pixels, aligned to the scene's origin) windows are cut by. */
-  cellPx: number;
+  /** COG blocks read at the same time (default 8): enough to keep the libuv pool busy. */
+  blockConcurrency?: number;
   signal?: AbortSignal;
 }
 
@@ -38,31 +38,33 @@ interface BandMapping {
 }
 
 /**
- * Reads the 10 bands and SCL of one scene over a set of parcels, once per window: the parcels'
- * pixels inside the scene are grouped by square cells of `cellPx` 10 m pixels aligned to the
- * scene's origin (so a window never straddles a COG tile that another window also decodes, when
- * `cellPx` is a multiple of the tile size), and each cell's window is the bounding box of the
- * parcel pixels in it. Each COG is opened once per call, each window read once per band at the
- * band's own resolution (20 m bands at 20 m), and each 10 m pixel takes the value of the band
- * pixel that contains it.
+ * Reads the 10 bands and SCL of one scene over a set of parcels, decoding each COG block (tile)
+ * that holds parcel pixels exactly once, and no other: the parcels' pixels inside the scene are
+ * grouped by the block of each asset that holds them (20 m bands at 20 m: each 10 m pixel takes
+ * the value of the band pixel that contains it), blocks are read several at a time
+ * (`blockConcurrency`; local DEFLATE blocks inflate on the libuv pool while this thread undoes
+ * the predictor of others), and each block's values are gathered straight into flat per-band
+ * arrays over all the call's pixels, with no intermediate window. Each COG is opened once per
+ * call.
  *
  * Reflectance is `DN × scale + offset` from the asset. A pixel is masked (NaN in every band) when
  * its SCL class is excluded, or any band (or SCL) holds its nodata value; pixels outside the
- * scene stay NaN too.
+ * scene stay NaN too. DNs are held as float32 on the way, exact for Sentinel-2's 8- and 16-bit
+ * types (a 32-bit integer or float64 nodata is compared after rounding to float32).
  *
  * @param item - The scene.
  * @param grid - The scene's 10 m grid (see `itemGrid`).
  * @param offset - The scene's placement in the grid the parcels' rows/cols refer to.
  * @param parcels - Parcel pixels on the season grid (`row = sceneRow + rowOffset`).
- * @param options - SCL exclusion table, cell size, signal.
- * @returns Values and clear-pixel counts, in the order of `parcels`.
+ * @param options - SCL exclusion table, blocks in flight, signal.
+ * @returns Values and clear-pixel counts, in the order of `parcels` (each parcel's band arrays
+ *   are views of one array per band).
  * @throws {TileReadError} For a missing asset, an unreadable or truncated COG, a COG whose CRS,
- *   shape, grid or nodata disagree with the item, a window outside the image.
+ *   shape, grid or nodata disagree with the item, a pixel outside the image, a corrupt block.
  * @example
  * ```ts
  * const read = await readSceneOverParcels(item, grid, { colOffset: 0, rowOffset: 0 }, pixels, {
  *   excludedScl: sclExclusionTable(DEFAULT_EXCLUDED_SCL_CLASSES),
- *   cellPx: 2048,
  * });
  * ```
  */
@@ -73,7 +75,7 @@ export async function readSceneOverParcels(
   parcels: readonly ParcelPixels[],
   options: ReadSceneOptions,
 ): Promise<SceneRead> {
-  const { excludedScl, cellPx, signal } = options;
+  const { excludedScl, blockConcurrency = 8, signal } = options;
   const missing = ASSET_KEYS.filter((key) => item.assets[key] === undefined);
   if (missing.length > 0) {
     throw new TileReadError(
@@ -82,155 +84,224 @@ export async function readSceneOverParcels(
       { itemId: item.id, missing },
     );
   }
-  const values = parcels.map((parcel) =>
-    BAND_NAMES.map(() => new Float32Array(parcel.rows.length).fill(NaN)),
-  );
-  const clearPixels = parcels.map(() => 0);
-
-  // Cells: the parcels with pixels in each, and the bounding box of those pixels.
-  const { width, height } = grid;
-  const cellCols = Math.ceil(width / cellPx);
-  const cells = new Map<number, { box: [number, number, number, number]; parcels: number[] }>();
-  parcels.forEach((parcel, i) => {
-    for (let k = 0; k < parcel.rows.length; k++) {
-      const row = (parcel.rows[k] ?? 0) - offset.rowOffset;
-      const col = (parcel.cols[k] ?? 0) - offset.colOffset;
-      if (row < 0 || col < 0 || row >= height || col >= width) continue;
-      const key = Math.floor(row / cellPx) * cellCols + Math.floor(col / cellPx);
-      let cell = cells.get(key);
-      if (cell === undefined) {
-        cell = { box: [row, col, row + 1, col + 1], parcels: [] };
-        cells.set(key, cell);
+  // Every parcel pixel of the call, flat: parcel i's pixels are [starts[i], starts[i + 1]).
+  const starts = new Int32Array(parcels.length + 1);
+  parcels.forEach((parcel, i) => (starts[i + 1] = (starts[i] ?? 0) + parcel.rows.length));
+  const total = starts[parcels.length] ?? 0;
+  // Scene-local row/column of each pixel, or -1 for a pixel outside the scene.
+  const sceneRows = new Int32Array(total);
+  const sceneCols = new Int32Array(total);
+  let inside = 0;
+  {
+    const { width, height } = grid;
+    parcels.forEach((parcel, i) => {
+      const base = starts[i] ?? 0;
+      for (let k = 0; k < parcel.rows.length; k++) {
+        const row = (parcel.rows[k] ?? 0) - offset.rowOffset;
+        const col = (parcel.cols[k] ?? 0) - offset.colOffset;
+        const isInside = row >= 0 && col >= 0 && row < height && col < width;
+        sceneRows[base + k] = isInside ? row : -1;
+        sceneCols[base + k] = isInside ? col : -1;
+        if (isInside) inside++;
       }
-      const { box } = cell;
-      if (row < box[0]) box[0] = row;
-      if (col < box[1]) box[1] = col;
-      if (row + 1 > box[2]) box[2] = row + 1;
-      if (col + 1 > box[3]) box[3] = col + 1;
-      if (cell.parcels[cell.parcels.length - 1] !== i) cell.parcels.push(i);
-    }
+    });
+  }
+  // Raw DNs per asset (BAND_NAMES order, then SCL), as float32: exact for the integer types of
+  // Sentinel-2 (and any type up to 24 bits); NaN for pixels outside the scene.
+  const bands = ASSET_KEYS.map(() => new Float32Array(total).fill(NaN));
+  const clearPixels = parcels.map(() => 0);
+  const toResult = (): SceneRead => ({
+    values: parcels.map((_, i) =>
+      BAND_NAMES.map((_, b) =>
+        (bands[b] as Float32Array).subarray(starts[i] ?? 0, starts[i + 1] ?? 0),
+      ),
+    ),
+    clearPixels,
   });
-  if (cells.size === 0) return { values, clearPixels };
+  if (inside === 0) return toResult();
 
   const mappings = await openAll(item, grid, signal);
   try {
-    const keys = [...cells.keys()].sort((x, y) => x - y);
-    const sclIndex = ASSET_KEYS.length - 1;
-    for (const key of keys) {
-      signal?.throwIfAborted();
-      const cell = cells.get(key);
-      if (cell === undefined) continue;
-      const [row0, col0, row1, col1] = cell.box;
-      const window: PixelWindow = { col0, row0, cols: col1 - col0, rows: row1 - row0 };
-      const reads = await Promise.all(
-        mappings.map(async (mapping) => {
-          const bandWindow = bandWindowFor(mapping, window);
-          const data = await mapping.cog.readWindow(bandWindow, signal);
-          return { data, ...lookups(mapping, window, bandWindow) };
-        }),
-      );
-      const scl = reads[sclIndex];
-      const sclAsset = mappings[sclIndex]?.asset;
-      if (scl === undefined || sclAsset === undefined) continue;
-      for (const i of cell.parcels) {
-        const parcel = parcels[i];
-        const parcelValues = values[i];
-        if (parcel === undefined || parcelValues === undefined) continue;
-        // The parcel's pixels in this window: their index k and window-local row/column.
-        const n = parcel.rows.length;
-        const ks = new Int32Array(n);
-        const rs = new Int32Array(n);
-        const cs = new Int32Array(n);
-        let m = 0;
-        for (let k = 0; k < n; k++) {
-          const r = (parcel.rows[k] ?? 0) - offset.rowOffset - row0;
-          const c = (parcel.cols[k] ?? 0) - offset.colOffset - col0;
-          if (r < 0 || c < 0 || r >= window.rows || c >= window.cols) continue;
-          ks[m] = k;
-          rs[m] = r;
-          cs[m] = c;
-          m++;
-        }
-        // Band by band (one typed array at a time keeps the loops monomorphic): SCL, nodata.
-        const valid = new Uint8Array(m);
-        {
-          const { data, rowLookup, colLookup, cols } = scl;
-          const nodata = sclAsset.nodata;
-          for (let j = 0; j < m; j++) {
-            const value = data[(rowLookup[rs[j] ?? 0] ?? 0) * cols + (colLookup[cs[j] ?? 0] ?? 0)];
-            valid[j] = value !== undefined && value !== nodata && excludedScl[value] === 0 ? 1 : 0;
-          }
-        }
-        for (let b = 0; b < BAND_NAMES.length; b++) {
-          const read = reads[b];
-          const asset = mappings[b]?.asset;
-          if (read === undefined || asset === undefined) continue;
-          const { data, rowLookup, colLookup, cols } = read;
-          const nodata = asset.nodata;
-          for (let j = 0; j < m; j++) {
-            if (valid[j] === 0) continue;
-            const dn = data[(rowLookup[rs[j] ?? 0] ?? 0) * cols + (colLookup[cs[j] ?? 0] ?? 0)];
-            if (dn === undefined || dn === nodata || Number.isNaN(dn)) valid[j] = 0;
-          }
-        }
-        for (let b = 0; b < BAND_NAMES.length; b++) {
-          const read = reads[b];
-          const asset = mappings[b]?.asset;
-          const band = parcelValues[b];
-          if (read === undefined || asset === undefined || band === undefined) continue;
-          const { data, rowLookup, colLookup, cols } = read;
-          const { scale, offset: add } = asset;
-          for (let j = 0; j < m; j++) {
-            if (valid[j] === 0) continue;
-            const dn =
-              data[(rowLookup[rs[j] ?? 0] ?? 0) * cols + (colLookup[cs[j] ?? 0] ?? 0)] ?? NaN;
-            band[ks[j] ?? 0] = dn * scale + add;
-          }
-        }
-        let clear = 0;
-        for (let j = 0; j < m; j++) clear += valid[j] ?? 0;
-        clearPixels[i] = (clearPixels[i] ?? 0) + clear;
+    // Pixels grouped by the block that holds them, once per distinct block layout (10 m, 20 m).
+    const layouts = new Map<string, BlockGroups>();
+    const jobs: { asset: number; mapping: BandMapping; groups: BlockGroups; block: number }[] = [];
+    mappings.forEach((mapping, asset) => {
+      const { ratioX, ratioY, shiftX, shiftY, cog } = mapping;
+      const { blocks } = cog;
+      const key = [
+        ratioX,
+        ratioY,
+        shiftX,
+        shiftY,
+        blocks.width,
+        blocks.height,
+        blocks.across,
+      ].join();
+      let groups = layouts.get(key);
+      if (groups === undefined) {
+        groups = groupByBlock(mapping, sceneRows, sceneCols, inside, item.id);
+        layouts.set(key, groups);
       }
-    }
+      for (let g = 0; g < groups.blocks.length; g++) {
+        jobs.push({ asset, mapping, groups, block: g });
+      }
+    });
+    // Block by block, every asset of a block together: several blocks in flight, so the
+    // libuv pool inflates on every core while this thread gathers pixels.
+    jobs.sort(
+      (x, y) => x.groups.blockIndex(x.block) - y.groups.blockIndex(y.block) || x.asset - y.asset,
+    );
+    let next = 0;
+    const runJobs = async (): Promise<void> => {
+      while (next < jobs.length) {
+        const job = jobs[next++];
+        if (job === undefined) continue;
+        signal?.throwIfAborted();
+        const { groups, block, mapping, asset } = job;
+        const index = groups.blocks[block] ?? 0;
+        const { across } = mapping.cog.blocks;
+        const { data, width } = await mapping.cog.readBlock(
+          index % across,
+          Math.floor(index / across),
+          signal,
+        );
+        gather(data, width, groups, block, bands[asset] as Float32Array);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(blockConcurrency, jobs.length) }, runJobs));
   } finally {
     await Promise.all(mappings.map((mapping) => mapping.cog.close()));
   }
-  return { values, clearPixels };
+
+  // Mask and scale: a pixel is clear when its SCL class is not excluded and no asset holds
+  // its nodata; clear pixels get DN x scale + offset in every band, the others NaN.
+  const sclIndex = ASSET_KEYS.length - 1;
+  const scl = bands[sclIndex] as Float32Array;
+  const sclNodata = Math.fround(mappings[sclIndex]?.asset.nodata ?? NaN);
+  const clear = new Uint8Array(total);
+  for (let j = 0; j < total; j++) {
+    const value = scl[j] ?? NaN;
+    clear[j] = value === value && value !== sclNodata && excludedScl[value] === 0 ? 1 : 0;
+  }
+  for (let b = 0; b < BAND_NAMES.length; b++) {
+    const band = bands[b] as Float32Array;
+    const nodata = Math.fround(mappings[b]?.asset.nodata ?? NaN);
+    for (let j = 0; j < total; j++) {
+      const dn = band[j] ?? NaN;
+      if (dn !== dn || dn === nodata) clear[j] = 0;
+    }
+  }
+  for (let b = 0; b < BAND_NAMES.length; b++) {
+    const band = bands[b] as Float32Array;
+    const asset = mappings[b]?.asset;
+    const scale = asset?.scale ?? 1;
+    const add = asset?.offset ?? 0;
+    for (let j = 0; j < total; j++) {
+      band[j] = clear[j] === 1 ? (band[j] ?? NaN) * scale + add : NaN;
+    }
+  }
+  for (let i = 0; i < parcels.length; i++) {
+    let count = 0;
+    for (let j = starts[i] ?? 0; j < (starts[i + 1] ?? 0); j++) count += clear[j] ?? 0;
+    clearPixels[i] = count;
+  }
+  return toResult();
 }
 
-interface WindowRead {
-  data: TypedArray;
-  /** For each window row/column, the row/column in `data`. */
-  rowLookup: Int32Array;
-  colLookup: Int32Array;
-  cols: number;
+/**
+ * The pixels of a call grouped by the block of one block layout that holds them (a counting
+ * sort): block `blocks[g]` (row-major block index) holds the pixels `pixels[s]` for
+ * `s` in `[firstOf[g], firstOf[g + 1])`, at `(rowIn[s], colIn[s])` within the block.
+ */
+interface BlockGroups {
+  blocks: Int32Array;
+  firstOf: Int32Array;
+  pixels: Int32Array;
+  rowIn: Int32Array;
+  colIn: Int32Array;
+  blockIndex(g: number): number;
 }
 
-function bandWindowFor(mapping: BandMapping, window: PixelWindow): PixelWindow {
-  const { ratioX, ratioY, shiftX, shiftY } = mapping;
-  const col0 = Math.floor((window.col0 + shiftX) / ratioX);
-  const row0 = Math.floor((window.row0 + shiftY) / ratioY);
-  const col1 = Math.floor((window.col0 + window.cols - 1 + shiftX) / ratioX) + 1;
-  const row1 = Math.floor((window.row0 + window.rows - 1 + shiftY) / ratioY) + 1;
-  return { col0, row0, cols: col1 - col0, rows: row1 - row0 };
-}
-
-function lookups(
+function groupByBlock(
   mapping: BandMapping,
-  window: PixelWindow,
-  bandWindow: PixelWindow,
-): Omit<WindowRead, 'data'> {
-  const rowLookup = new Int32Array(window.rows);
-  const colLookup = new Int32Array(window.cols);
-  for (let r = 0; r < window.rows; r++) {
-    rowLookup[r] =
-      Math.floor((window.row0 + r + mapping.shiftY) / mapping.ratioY) - bandWindow.row0;
+  sceneRows: Int32Array,
+  sceneCols: Int32Array,
+  inside: number,
+  itemId: string,
+): BlockGroups {
+  const { ratioX, ratioY, shiftX, shiftY, cog } = mapping;
+  const { width: blockWidth, height: blockHeight, across, down } = cog.blocks;
+  const { width, height } = cog.grid;
+  const total = sceneRows.length;
+  const blockOf = new Int32Array(total).fill(-1);
+  const rowOf = new Int32Array(total);
+  const colOf = new Int32Array(total);
+  const counts = new Int32Array(across * down);
+  for (let j = 0; j < total; j++) {
+    const row10 = sceneRows[j] ?? -1;
+    if (row10 < 0) continue;
+    const row = Math.floor((row10 + shiftY) / ratioY);
+    const col = Math.floor(((sceneCols[j] ?? 0) + shiftX) / ratioX);
+    if (row < 0 || col < 0 || row >= height || col >= width) {
+      throw new TileReadError(
+        'window_outside_image',
+        `item ${itemId}: pixel (${col}, ${row}) of the scene grid is not within COG ${cog.href} (${width} x ${height} px)`,
+        { itemId, href: cog.href, col, row, width, height },
+      );
+    }
+    const by = Math.floor(row / blockHeight);
+    const bx = Math.floor(col / blockWidth);
+    const block = by * across + bx;
+    blockOf[j] = block;
+    rowOf[j] = row - by * blockHeight;
+    colOf[j] = col - bx * blockWidth;
+    counts[block] = (counts[block] ?? 0) + 1;
   }
-  for (let c = 0; c < window.cols; c++) {
-    colLookup[c] =
-      Math.floor((window.col0 + c + mapping.shiftX) / mapping.ratioX) - bandWindow.col0;
+  let used = 0;
+  for (let b = 0; b < counts.length; b++) if ((counts[b] ?? 0) > 0) used++;
+  const blocks = new Int32Array(used);
+  const firstOf = new Int32Array(used + 1);
+  const slotOf = new Int32Array(counts.length);
+  let g = 0;
+  let position = 0;
+  for (let b = 0; b < counts.length; b++) {
+    const count = counts[b] ?? 0;
+    if (count === 0) continue;
+    blocks[g] = b;
+    firstOf[g] = position;
+    slotOf[b] = position;
+    position += count;
+    g++;
   }
-  return { rowLookup, colLookup, cols: bandWindow.cols };
+  firstOf[used] = position;
+  const pixels = new Int32Array(inside);
+  const rowIn = new Int32Array(inside);
+  const colIn = new Int32Array(inside);
+  for (let j = 0; j < total; j++) {
+    const block = blockOf[j] ?? -1;
+    if (block < 0) continue;
+    const slot = slotOf[block] ?? 0;
+    slotOf[block] = slot + 1;
+    pixels[slot] = j;
+    rowIn[slot] = rowOf[j] ?? 0;
+    colIn[slot] = colOf[j] ?? 0;
+  }
+  return { blocks, firstOf, pixels, rowIn, colIn, blockIndex: (k) => blocks[k] ?? 0 };
+}
+
+/** Copies the block's values at its group's pixels into `out` (one asset, flat over the call). */
+function gather(
+  data: TypedArray,
+  dataWidth: number,
+  groups: BlockGroups,
+  g: number,
+  out: Float32Array,
+): void {
+  const { firstOf, pixels, rowIn, colIn } = groups;
+  const end = firstOf[g + 1] ?? 0;
+  for (let s = firstOf[g] ?? 0; s < end; s++) {
+    out[pixels[s] ?? 0] = data[(rowIn[s] ?? 0) * dataWidth + (colIn[s] ?? 0)] ?? NaN;
+  }
 }
 
 /** Opens every asset's COG, checks it against the item, and maps it onto the 10 m grid. */

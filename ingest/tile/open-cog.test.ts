@@ -5,13 +5,15 @@ import { join, resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { fromFile } from 'geotiff';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeCog, type RasterArray } from '../cog/write-cog.ts';
 import { NativeDeflateDecoder } from './native-deflate.ts';
-import { openCog } from './open-cog.ts';
+import { openCog, type OpenCog } from './open-cog.ts';
 import { serveFolder } from './testing/serve-folder.ts';
 import { writeTestCog } from './testing/write-test-cog.ts';
 
 const DATA = resolve(import.meta.dirname, '../../../shared/data/sentinel2');
-const RED_2018 = join(DATA, 'flanders-2018/items/S2_00002806639B424A_20180708/B04.tif');
+const ITEM_2018 = join(DATA, 'flanders-2018/items/S2_00002806639B424A_20180708');
+const RED_2018 = join(ITEM_2018, 'B04.tif');
 const hasData = existsSync(RED_2018);
 if (!hasData) console.warn(`skipping real-COG tests: ${RED_2018} (../shared/data) is absent`);
 
@@ -151,4 +153,113 @@ describe('NativeDeflateDecoder', () => {
       await cog.close();
     }
   });
+
+  it.skipIf(!hasData)(
+    'reads real 10 m, 20 m and SCL blocks (DEFLATE, predictor 2) as readWindow does',
+    async () => {
+      for (const band of ['B04', 'B8A', 'SCL']) {
+        const cog = await openCog(join(ITEM_2018, `${band}.tif`));
+        try {
+          await expectBlocksMatchWindows(cog);
+        } finally {
+          await cog.close();
+        }
+      }
+    },
+  );
+
+  it('reads every block of a multi-block COG, edge blocks included, as readWindow does', async () => {
+    const width = 83;
+    const height = 70;
+    const rasters: RasterArray[] = [
+      Uint16Array.from({ length: width * height }, (_, k) => (k * 7919) % 65_536),
+      Uint8Array.from({ length: width * height }, (_, k) => (k * 31) % 256),
+      Int16Array.from({ length: width * height }, (_, k) => ((k * 7919) % 65_536) - 32_768),
+      Float32Array.from({ length: width * height }, (_, k) => k / 7),
+    ];
+    for (const [k, data] of rasters.entries()) {
+      for (const compression of ['deflate', 'none'] as const) {
+        const file = join(root, `blocks-${k}-${compression}.tif`);
+        await writeFile(
+          file,
+          writeCog(
+            { width, height, data, epsg: 32631, originX: 501360, originY: 5629680, pixelSize: 10 },
+            { tileSize: 32, compression },
+          ),
+        );
+        const cog = await openCog(file);
+        try {
+          expect(cog.blocks).toEqual({ width: 32, height: 32, across: 3, down: 3 });
+          await expectBlocksMatchWindows(cog);
+          await expect(cog.readBlock(3, 0)).rejects.toMatchObject({
+            code: 'window_outside_image',
+          });
+        } finally {
+          await cog.close();
+        }
+      }
+    }
+  });
+
+  it('rejects a corrupt block with read_failed, naming the block', async () => {
+    const width = 64;
+    const height = 64;
+    const bytes = writeCog(
+      {
+        width,
+        height,
+        data: Uint16Array.from({ length: width * height }, (_, k) => k),
+        epsg: 32631,
+        originX: 501360,
+        originY: 5629680,
+        pixelSize: 10,
+      },
+      { tileSize: 32 },
+    );
+    const tiff = await fromFile(await writeTemp('corrupt.tif', bytes));
+    const image = await tiff.getImage();
+    const offset = Number(
+      ((await image.fileDirectory.loadValue('TileOffsets')) as ArrayLike<number>)[3],
+    );
+    await tiff.close();
+    const broken = Buffer.from(bytes);
+    broken.fill(0xff, offset, offset + 16);
+    const cog = await openCog(await writeTemp('corrupt.tif', broken));
+    try {
+      await expect(cog.readBlock(1, 1)).rejects.toMatchObject({
+        code: 'read_failed',
+        message: expect.stringMatching(/block \(1, 1\)/) as unknown,
+      });
+      expect((await cog.readBlock(0, 0)).data[1]).toBe(1);
+    } finally {
+      await cog.close();
+    }
+  });
 });
+
+async function writeTemp(name: string, bytes: Uint8Array): Promise<string> {
+  const file = join(root, name);
+  await writeFile(file, bytes);
+  return file;
+}
+
+/** Every block of `cog` equals `readWindow` over the block's pixels (clipped to the image). */
+async function expectBlocksMatchWindows(cog: OpenCog): Promise<void> {
+  const { blocks, grid } = cog;
+  for (let by = 0; by < blocks.down; by++) {
+    for (let bx = 0; bx < blocks.across; bx++) {
+      const col0 = bx * blocks.width;
+      const row0 = by * blocks.height;
+      const cols = Math.min(blocks.width, grid.width - col0);
+      const rows = Math.min(blocks.height, grid.height - row0);
+      const window = await cog.readWindow({ col0, row0, cols, rows });
+      const block = await cog.readBlock(bx, by);
+      expect(block.data.constructor).toBe(window.constructor);
+      const picked: number[] = [];
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) picked.push(block.data[r * block.width + c] ?? NaN);
+      }
+      expect(picked).toEqual([...window]);
+    }
+  }
+}

@@ -1,6 +1,7 @@
-import { stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { endianness } from 'node:os';
+import { inflate } from 'node:zlib';
 import {
   fromFile,
   fromUrl,
@@ -27,14 +28,39 @@ export interface CogGrid {
   height: number;
 }
 
-/** An open single-band COG: its grid and nodata, a window reader, and `close()`. */
+/** How a COG is cut into blocks (tiles; or strips, as blocks the width of the image). */
+export interface CogBlocks {
+  /** Block width and height in pixels (the last row or column of blocks may reach past the image). */
+  width: number;
+  height: number;
+  /** Blocks per row and per column. */
+  across: number;
+  down: number;
+}
+
+/** One decoded block: `data[r * width + c]` is pixel `(bx * blocks.width + c, by * blocks.height + r)`. */
+export interface CogBlock {
+  data: TypedArray;
+  /** Samples per row of `data` (the block width, or less for a block clipped at the image edge). */
+  width: number;
+}
+
+/** An open single-band COG: its grid and nodata, window and block readers, and `close()`. */
 export interface OpenCog {
   readonly href: string;
   readonly grid: CogGrid;
   /** `GDAL_NODATA` of the file, or null. */
   readonly nodata: number | null;
+  readonly blocks: CogBlocks;
   /** Raw values of a window (row-major, `window.cols` per row), in the file's data type. */
   readWindow(window: PixelWindow, signal?: AbortSignal): Promise<TypedArray>;
+  /**
+   * Raw values of block `(bx, by)`, decoded once (no cache: read each block once). Local DEFLATE
+   * or uncompressed files with predictor 1 or 2 are read by `FileHandle.read` of the block's bytes,
+   * inflated by Node's zlib on the libuv pool and un-predicted in place; anything else goes through
+   * `readWindow` over the block's pixels.
+   */
+  readBlock(bx: number, by: number, signal?: AbortSignal): Promise<CogBlock>;
   close(): Promise<void>;
 }
 
@@ -97,13 +123,59 @@ export async function openCog(href: string, signal?: AbortSignal): Promise<OpenC
       nodata = null; // a deferred GDAL_NODATA tag: treated as absent, raster:bands decides
     }
     const fast = await fastPathFor(image);
+    const blocks: CogBlocks = {
+      width: image.getTileWidth(),
+      height: image.getTileHeight(),
+      across: Math.ceil(grid.width / image.getTileWidth()),
+      down: Math.ceil(grid.height / image.getTileHeight()),
+    };
+    const readWindowNow = (window: PixelWindow, readSignal = signal): Promise<TypedArray> =>
+      readWindow(image, fast, grid, href, window, readSignal);
+    const local =
+      path !== null && fast !== null ? await localBlockReader(image, fast, path, href) : null;
     return {
       href,
       grid,
       nodata,
-      readWindow: (window, readSignal = signal) =>
-        readWindow(image, fast, grid, href, window, readSignal),
+      blocks,
+      readWindow: readWindowNow,
+      readBlock: async (bx, by, readSignal = signal) => {
+        if (
+          !Number.isInteger(bx) ||
+          !Number.isInteger(by) ||
+          bx < 0 ||
+          by < 0 ||
+          bx >= blocks.across ||
+          by >= blocks.down
+        ) {
+          throw new TileReadError(
+            'window_outside_image',
+            `block (${bx}, ${by}) is not within COG ${href} (${blocks.across} x ${blocks.down} blocks)`,
+            { href, bx, by },
+          );
+        }
+        if (local !== null) {
+          readSignal?.throwIfAborted();
+          try {
+            return { data: await local.read(bx, by), width: blocks.width };
+          } catch (error) {
+            if (error instanceof TileReadError) throw error;
+            throw new TileReadError(
+              'read_failed',
+              `cannot read block (${bx}, ${by}) of COG ${href}: ${(error as Error).message}`,
+              { href, bx, by },
+              { cause: error },
+            );
+          }
+        }
+        const col0 = bx * blocks.width;
+        const row0 = by * blocks.height;
+        const cols = Math.min(blocks.width, grid.width - col0);
+        const rows = Math.min(blocks.height, grid.height - row0);
+        return { data: await readWindowNow({ col0, row0, cols, rows }, readSignal), width: cols };
+      },
       close: async () => {
+        await local?.close();
         await tiff.close();
       },
     };
@@ -341,5 +413,163 @@ async function readWindow(
       { href, window },
       { cause: error },
     );
+  }
+}
+
+/** Compressions the local block reader inflates itself: none, DEFLATE, Adobe DEFLATE. */
+const LOCAL_COMPRESSIONS: ReadonlySet<number> = new Set([1, 8, 32946]);
+
+interface LocalBlockReader {
+  read(bx: number, by: number): Promise<TypedArray>;
+  close(): Promise<void>;
+}
+
+/**
+ * Reads blocks of a local file without geotiff.js's per-block machinery: the block's bytes by
+ * `FileHandle.read` at its offset, `zlib.inflate` (libuv pool, so concurrent blocks inflate on
+ * every core) with one output chunk of the block's size, and predictor 2 undone in place with a
+ * typed-array loop. Null when the file needs anything else (other compressions, predictor 3,
+ * several samples), which then goes through geotiff.js.
+ */
+async function localBlockReader(
+  image: GeoTIFFImage,
+  fast: FastPath,
+  path: string,
+  href: string,
+): Promise<LocalBlockReader | null> {
+  const directory = image.fileDirectory;
+  const compression = Number(directory.getValue('Compression') ?? 1);
+  const predictor = Number((await directory.loadValue('Predictor')) ?? 1) || 1;
+  const bytesPerSample = image.getBytesPerPixel();
+  const isFloat = image.getSampleFormat(0) === 3;
+  if (!LOCAL_COMPRESSIONS.has(compression) || image.planarConfiguration !== 1) return null;
+  if (predictor !== 1 && (predictor !== 2 || isFloat)) return null;
+  const tiled = directory.hasTag('TileOffsets');
+  const offsets = (await directory.loadValue(tiled ? 'TileOffsets' : 'StripOffsets')) as
+    ArrayLike<number | bigint> | undefined;
+  const counts = (await directory.loadValue(tiled ? 'TileByteCounts' : 'StripByteCounts')) as
+    ArrayLike<number | bigint> | undefined;
+  if (offsets === undefined || counts === undefined) return null;
+  const blockWidth = image.getTileWidth();
+  const across = Math.ceil(image.getWidth() / blockWidth);
+  const handle: FileHandle = await open(path, 'r');
+  const nodataFill = (() => {
+    try {
+      return image.getGDALNoData() ?? 0;
+    } catch {
+      return 0;
+    }
+  })();
+  return {
+    close: () => handle.close(),
+    async read(bx, by) {
+      const index = by * across + bx;
+      const offset = Number(offsets[index] ?? 0);
+      const byteCount = Number(counts[index] ?? 0);
+      const rows = image.getBlockHeight(by);
+      const expected = blockWidth * rows * bytesPerSample;
+      if (byteCount === 0) {
+        // A sparse block (GDAL's SPARSE_OK): nodata, as geotiff.js does.
+        const empty = new fast.ArrayType(new ArrayBuffer(expected));
+        empty.fill(nodataFill);
+        return empty;
+      }
+      const raw = Buffer.allocUnsafeSlow(byteCount);
+      const { bytesRead } = await handle.read(raw, 0, byteCount, offset);
+      if (bytesRead !== byteCount) {
+        throw new TileReadError(
+          'truncated_cog',
+          `COG ${href}: block (${bx}, ${by}) has ${bytesRead} of its ${byteCount} bytes at ${offset}`,
+          { href, bx, by },
+        );
+      }
+      let bytes = compression === 1 ? raw : await inflateBlock(raw, expected);
+      if (bytes.byteLength < expected) {
+        throw new TileReadError(
+          'read_failed',
+          `COG ${href}: block (${bx}, ${by}) inflates to ${bytes.byteLength} bytes, expected ${expected}`,
+          { href, bx, by },
+        );
+      }
+      if (bytes.byteOffset % bytesPerSample !== 0) bytes = Buffer.from(bytes);
+      const data = new fast.ArrayType(bytes.buffer).subarray(
+        bytes.byteOffset / bytesPerSample,
+        bytes.byteOffset / bytesPerSample + blockWidth * rows,
+      );
+      if (predictor === 2) undoHorizontalDifferencing(data, blockWidth, rows);
+      return data;
+    },
+  };
+}
+
+function inflateBlock(raw: Buffer, expected: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    // One output chunk a little larger than the block: no concatenation, no spare allocation.
+    inflate(raw, { chunkSize: Math.max(64, expected + 64) }, (error, out) => {
+      if (error === null) resolve(out);
+      else reject(error);
+    });
+  });
+}
+
+/**
+ * Undoes TIFF predictor 2 (horizontal differencing, TIFF 6.0 section 14) in place: each sample
+ * becomes the running sum of its row, wrapped to the sample type. One loop per array type, so
+ * each stays monomorphic (about 1 ns a sample here, against 4 ns for a loop over the union type).
+ */
+function undoHorizontalDifferencing(data: TypedArray, width: number, rows: number): void {
+  if (data instanceof Uint16Array) undoDifferencingU16(data, width, rows);
+  else if (data instanceof Uint8Array) undoDifferencingU8(data, width, rows);
+  else undoDifferencingAny(data, width, rows);
+}
+
+function undoDifferencingU16(data: Uint16Array, width: number, rows: number): void {
+  // Four rows at a time: four independent running sums keep the CPU's adders busy.
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const i0 = r * width;
+    const i1 = i0 + width;
+    const i2 = i1 + width;
+    const i3 = i2 + width;
+    let s0 = data[i0] as number;
+    let s1 = data[i1] as number;
+    let s2 = data[i2] as number;
+    let s3 = data[i3] as number;
+    for (let x = 1; x < width; x++) {
+      s0 = (s0 + (data[i0 + x] as number)) & 0xffff;
+      data[i0 + x] = s0;
+      s1 = (s1 + (data[i1 + x] as number)) & 0xffff;
+      data[i1 + x] = s1;
+      s2 = (s2 + (data[i2 + x] as number)) & 0xffff;
+      data[i2 + x] = s2;
+      s3 = (s3 + (data[i3 + x] as number)) & 0xffff;
+      data[i3 + x] = s3;
+    }
+  }
+  for (; r < rows; r++) {
+    const start = r * width;
+    let sum = data[start] as number;
+    for (let i = start + 1, end = start + width; i < end; i++) {
+      sum = (sum + (data[i] as number)) & 0xffff;
+      data[i] = sum;
+    }
+  }
+}
+
+function undoDifferencingU8(data: Uint8Array, width: number, rows: number): void {
+  for (let start = 0, r = 0; r < rows; r++, start += width) {
+    let sum = data[start] as number;
+    for (let i = start + 1, end = start + width; i < end; i++) {
+      sum = (sum + (data[i] as number)) & 0xff;
+      data[i] = sum;
+    }
+  }
+}
+
+function undoDifferencingAny(data: TypedArray, width: number, rows: number): void {
+  for (let start = 0, r = 0; r < rows; r++, start += width) {
+    for (let i = start + 1, end = start + width; i < end; i++) {
+      data[i] = (data[i] as number) + (data[i - 1] as number); // the store wraps
+    }
   }
 }
