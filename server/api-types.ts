@@ -158,7 +158,7 @@ export interface HerdStateSummary {
  * `no_observation` while there is none yet.
  */
 export type ParcelStatus =
-  'verified' | 'mismatch' | 'area_short' | 'cannot_verify' | 'no_observation';
+  'verified' | 'mismatch' | 'area_shortfall' | 'cannot_verify' | 'no_observation';
 
 /** `GET /api/map-config`: what the map needs from the service's configuration. */
 export interface MapConfig {
@@ -167,4 +167,160 @@ export interface MapConfig {
     | { type: 'xyz'; url: string; attribution: string | null }
     | { type: 'wmts'; url: string; layer: string; attribution: string | null }
     | null;
+}
+
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
+
+/** `GET /api/alerts` items (and `GET /api/alerts/{id}` without its `events`). */
+export interface Alert {
+  id: string;
+  kind: string;
+  subjectType: string;
+  subjectId: string;
+  branchId: string;
+  loanId: string | null;
+  farmId: string | null;
+  severity: AlertSeverity;
+  status: AlertStatus;
+  title: string;
+  /** What raised it: readings, positions, counts, missing tags, scenes. */
+  evidence: Record<string, unknown>;
+  raisedAt: string;
+  updatedAt: string;
+  assignedTo: string | null;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  ackDeadlineAt: string | null;
+  escalatedAt: string | null;
+  escalatedTo: string | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolvedBySystem: boolean | null;
+}
+
+/** One change in an alert's history. */
+export interface AlertEvent {
+  id: string;
+  at: string;
+  type:
+    | 'raised'
+    | 'updated'
+    | 'acknowledged'
+    | 'assigned'
+    | 'commented'
+    | 'escalated'
+    | 'resolved'
+    | 'reopened';
+  actorKind: 'user' | 'system';
+  actorUserId: string | null;
+  actorEmail: string | null;
+  comment: string | null;
+  payload?: unknown;
+}
+
+/** `GET /api/alerts/{id}` and the answer of its actions. */
+export interface AlertWithHistory extends Alert {
+  events: AlertEvent[];
+}
+
+/** The `data` of one `event: alert` on `GET /api/alerts/stream` (`id:` is `event.id`). */
+export interface AlertStreamMessage {
+  event: {
+    id: string;
+    type: string;
+    at: string;
+    actorKind: 'user' | 'system';
+    actorUserId: string | null;
+    comment: string | null;
+    payload: unknown;
+  };
+  alert: Pick<
+    Alert,
+    | 'id'
+    | 'kind'
+    | 'subjectType'
+    | 'subjectId'
+    | 'branchId'
+    | 'loanId'
+    | 'farmId'
+    | 'severity'
+    | 'status'
+    | 'title'
+  >;
+}
+
+/** `GET /api/auth/me` and `GET /api/users` items (the part the map uses). */
+export interface UserSummary {
+  id: string;
+  email: string;
+  displayName: string;
+  role: 'officer' | 'supervisor' | 'admin';
+  branchId: string | null;
+  disabled: boolean;
+}
+
+/** `GET /api/animal-positions`: the latest fix of each tag seen on the caller's farms. */
+export interface AnimalPositions {
+  at: string;
+  items: {
+    tagCode: string;
+    lng: number;
+    lat: number;
+    observedAt: string;
+    farmId: string;
+    herdId: string | null;
+  }[];
+}
+
+/** `GET /api/herds/{id}/counts`: distinct pledged tags inside the geofence, per hour. */
+export interface HerdCounts {
+  herdId: string;
+  pledgedHeadCount: number;
+  bucketMs: number;
+  buckets: { start: string; headCount: number }[];
+}
+
+/** `GET /api/parcels/{id}/observations` (the part the details panel shows). */
+export interface ParcelObservations {
+  parcelId: string;
+  code: string;
+  status: string;
+  reason: string | null;
+  observations: {
+    observedAt: string;
+    sceneId: string;
+    clearPixels: number;
+    totalPixels: number;
+    ndviMean: number | null;
+    predictedCropCode: number | null;
+    predictedConfidence: number | null;
+    plantedAreaM2: number | null;
+  }[];
+  ndviSeries: { date: string; sceneId: string; ndvi: number; clearPixels: number }[];
+  markers: { type: string; date: string; ndvi: number; expectedNdvi: number; reason: string }[];
+}
+
+/** `GET /api/parcels/status.geojson` feature properties (the part the map shows). */
+export interface ParcelStatusProperties {
+  code: string;
+  status: 'verified' | 'mismatch' | 'area_shortfall' | 'cannot_verify' | 'no_observation';
+  reason: string | null;
+  declaredCropCode: number | null;
+  declaredCropName: string | null;
+  predictedCropCode: number | null;
+  predictedCropName: string | null;
+  predictedConfidence: number | null;
+  declaredAreaM2: number | null;
+  plantedAreaM2: number | null;
+  areaM2: number;
+  clearObservations: number;
+  lastClearAt: string | null;
+}
+
+/** `GET /api/tiles/{crop|ndvi}/legend`. */
+export interface TileLegend {
+  layer: 'crop' | 'ndvi';
+  description: string;
+  entries: { label: string; colour: string; cropCode?: number; ndvi?: number }[];
 }

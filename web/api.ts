@@ -31,3 +31,22 @@ export async function getAllPages<T, K extends 'items' | 'features'>(
   } while (cursor !== null);
   return all;
 }
+
+/** POSTs `body` as JSON and parses the answer; an error answer throws with the service's message. */
+export async function postJson<T>(path: string, body: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { accept: 'application/json', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    const answer = (await response.json().catch(() => null)) as {
+      error?: { message?: string };
+    } | null;
+    throw new Error(
+      `POST ${path} answered ${response.status}${answer?.error?.message === undefined ? '' : `: ${answer.error.message}`}`,
+    );
+  }
+  return (await response.json()) as T;
+}

@@ -5,13 +5,25 @@ import ScaleLine from 'ol/control/ScaleLine.js';
 import Zoom from 'ol/control/Zoom.js';
 import { createEmpty, extend, isEmpty, type Extent } from 'ol/extent.js';
 import type {
+  AnimalPositions,
   FarmFeature,
   Herd,
   HerdStateSummary,
   MapConfig,
   ParcelFeature,
+  UserSummary,
 } from '../server/api-types.ts';
+import { AlertPanel } from './alerts/alert-panel.ts';
 import { getAllPages, getJson } from './api.ts';
+import { DetailsPanel } from './details/details-panel.ts';
+import { AnimalLayer, simulateAnimals } from './layers/animals.ts';
+import { createSelectionLayer, showAlertSubject } from './layers/alert-subject.ts';
+import {
+  createSatelliteTileLayer,
+  readTileLegend,
+  renderTileLegend,
+} from './layers/satellite-tiles.ts';
+import { readParcelStatuses } from './layers/parcel-statuses.ts';
 import { LayerSwitcher } from './controls/layer-switcher.ts';
 import { Legend } from './controls/legend.ts';
 import { createBasemapLayer } from './layers/basemap.ts';
@@ -20,10 +32,12 @@ import { createHerdLayer, updateHerdCounts } from './layers/herds.ts';
 import { createParcelLayer } from './layers/parcels.ts';
 import { ensureSignedIn } from './login.ts';
 import { attachSearch, type SearchHit } from './search.ts';
-import { exposeProbe, reportProbeError } from './test-hook.ts';
+import { exposeProbe, extendProbe, reportProbeError } from './test-hook.ts';
 
 /** How often the herds' head counts are read again. */
 const HERD_REFRESH_MS = 30_000;
+/** How often the animals' latest fixes are read again (and at once on an alert event). */
+const ANIMAL_REFRESH_MS = 5_000;
 
 // No basemap by default: the map makes no request outside the service, and the farm boundaries
 // stay readable on the plain background. PW_MAP_BASEMAP_URL configures one.
@@ -51,12 +65,17 @@ async function readHerdStates(herds: readonly Herd[]): Promise<Map<string, HerdS
 async function start(): Promise<void> {
   await ensureSignedIn();
   setStatus('loading the portfolio…');
-  const [mapConfig, farms, parcels, herds] = await Promise.all([
-    getJson<MapConfig>('/api/map-config'),
-    getAllPages<FarmFeature, 'features'>('/api/farms', 'features'),
-    getAllPages<ParcelFeature, 'features'>('/api/parcels', 'features'),
-    getAllPages<Herd, 'items'>('/api/herds', 'items'),
-  ]);
+  const [mapConfig, farms, parcels, herds, me, parcelStatuses, cropLegend, ndviLegend] =
+    await Promise.all([
+      getJson<MapConfig>('/api/map-config'),
+      getAllPages<FarmFeature, 'features'>('/api/farms', 'features'),
+      getAllPages<ParcelFeature, 'features'>('/api/parcels', 'features'),
+      getAllPages<Herd, 'items'>('/api/herds', 'items'),
+      getJson<UserSummary>('/api/auth/me'),
+      readParcelStatuses(),
+      readTileLegend('crop'),
+      readTileLegend('ndvi'),
+    ]);
   const states = await readHerdStates(herds);
 
   const farmLayer = createFarmLayer({
@@ -66,7 +85,7 @@ async function start(): Promise<void> {
   });
   const farmSource = farmLayer.getSource();
   if (farmSource === null) throw new Error('the farm layer has no source');
-  const parcelLayer = createParcelLayer(parcels);
+  const parcelLayer = createParcelLayer(parcels, parcelStatuses);
   const herdLayer = createHerdLayer(herds, states, farmSource);
   let basemapProblem: string | null = null;
   const basemap = await createBasemapLayer(mapConfig.basemap).catch((error: unknown) => {
@@ -74,9 +93,25 @@ async function start(): Promise<void> {
     return null;
   });
 
+  // The satellite's tiles, when the service has them (their legend answers).
+  const tileLayers = [
+    ...(cropLegend === null ? [] : [createSatelliteTileLayer('crop')]),
+    ...(ndviLegend === null ? [] : [createSatelliteTileLayer('ndvi')]),
+  ];
+  const animals = new AnimalLayer();
+  const selection = createSelectionLayer();
+
   const legendTarget = document.getElementById('legend');
   const layerSwitcher = new LayerSwitcher();
-  const layers = [...(basemap === null ? [] : [basemap]), farmLayer, parcelLayer, herdLayer];
+  const layers = [
+    ...(basemap === null ? [] : [basemap]),
+    ...tileLayers,
+    farmLayer,
+    parcelLayer,
+    animals.layer,
+    herdLayer,
+    selection,
+  ];
   const map = new OlMap({
     target: 'map',
     layers,
@@ -90,6 +125,8 @@ async function start(): Promise<void> {
     ],
   });
   layerSwitcher.showLayers(layers);
+  for (const legend of [cropLegend, ndviLegend])
+    if (legend !== null) legendTarget?.append(renderTileLegend(legend));
 
   // The layer switcher sits over the map's top left corner: keep the farms clear of it.
   const fit = (extent: Extent, padding = 40): void => {
@@ -161,14 +198,126 @@ async function start(): Promise<void> {
     refreshHerds().catch((error: unknown) => setStatus(`cannot read the herds: ${String(error)}`));
   }, HERD_REFRESH_MS);
 
+  // Live animal positions: read now, every ANIMAL_REFRESH_MS, and at once on an alert event.
+  let animalRead: Promise<void> | null = null;
+  const refreshAnimals = (): Promise<void> => {
+    animalRead ??= getJson<AnimalPositions>('/api/animal-positions')
+      .then((positions) => animals.setPositions(positions.items))
+      .finally(() => {
+        animalRead = null;
+      });
+    return animalRead;
+  };
+  const reportAnimalProblem = (error: unknown): void =>
+    setStatus(`cannot read the animals: ${String(error)}`);
+  refreshAnimals().catch(reportAnimalProblem);
+  setInterval(() => refreshAnimals().catch(reportAnimalProblem), ANIMAL_REFRESH_MS);
+
+  const details = new DetailsPanel(
+    document.getElementById('details') ?? document.createElement('section'),
+  );
+  const herdById = new Map(herds.map((h) => [h.id, h]));
+  const showParcel = (id: string): void => {
+    const feature = parcelLayer.getSource()?.getFeatureById(id);
+    if (feature === null || feature === undefined) return;
+    void details.showParcel(
+      {
+        id,
+        code: String(feature.get('code')),
+        declaredCropName: (feature.get('declaredCropName') as string | null) ?? null,
+        declaredAreaM2: (feature.get('declaredAreaM2') as number | null) ?? null,
+        areaM2: Number(feature.get('areaM2')),
+      },
+      parcelStatuses.get(id),
+    );
+  };
+  const showHerd = (id: string): void => {
+    const herd = herdById.get(id);
+    if (herd !== undefined) void details.showHerd(herd);
+  };
+  map.on('singleclick', (event) => {
+    const hit = map.forEachFeatureAtPixel(
+      event.pixel,
+      (feature, layer) => ({ id: String(feature.getId()), layer }),
+      { layerFilter: (l) => l === parcelLayer || l === herdLayer, hitTolerance: 4 },
+    );
+    if (hit === undefined) return;
+    if (hit.layer === herdLayer) showHerd(hit.id);
+    else showParcel(hit.id);
+  });
+
+  const alertsElement = document.getElementById('alerts');
+  const alertPanel =
+    alertsElement === null
+      ? null
+      : new AlertPanel({
+          element: alertsElement,
+          zoomTo: (alert) => {
+            const at = showAlertSubject(alert, {
+              selection,
+              animals,
+              farms: farmSource,
+              parcels: parcelLayer.getSource(),
+              herds: herdLayer.getSource(),
+            });
+            if (at !== null) fit(at, 80);
+            if (alert.subjectType === 'parcel') showParcel(alert.subjectId);
+            else if (alert.subjectType === 'herd') showHerd(alert.subjectId);
+          },
+          onEvent: () => {
+            refreshAnimals().catch(reportAnimalProblem);
+            refreshHerds().catch(() => undefined);
+          },
+        });
+  if (alertPanel !== null) {
+    // Tags in an open alert are drawn in vermillion on the animal layer.
+    alertPanel.store.onChange(() =>
+      animals.markAlerted(
+        new Set(
+          alertPanel
+            .shown()
+            .filter((a) => a.subjectType === 'ear_tag')
+            .map((a) => String(a.evidence?.['tagCode'] ?? '')),
+        ),
+      ),
+    );
+    alertPanel
+      .start(me)
+      .catch((error: unknown) => setStatus(`cannot read the alerts: ${String(error)}`));
+  }
+
   const probe = exposeProbe(
     map,
     { farms: farmLayer, parcels: parcelLayer, herds: herdLayer },
     mapConfig.basemap?.type ?? null,
     refreshHerds,
   );
+  extendProbe({
+    alerts: () =>
+      (alertPanel?.shown() ?? []).map((a) => ({
+        id: a.id,
+        title: a.title,
+        severity: a.severity,
+        status: a.status,
+      })),
+    alertStream: () => ({
+      connected: alertPanel?.connected ?? false,
+      eventsReceived: alertPanel?.eventsReceived ?? 0,
+    }),
+    animals: () => animals.count,
+    details: () => details.showing,
+    tileLayers: tileLayers.map((l) => String(l.get('name'))),
+    refreshAnimals,
+    bench: {
+      map,
+      animals,
+      simulate: (n: number) =>
+        simulateAnimals(animals, n, map.getView().calculateExtent(map.getSize())),
+    },
+  });
   map.once('rendercomplete', () => {
     probe.ready = true;
+    probe.readyAtMs = performance.now();
   });
   setStatus(
     [

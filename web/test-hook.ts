@@ -27,6 +27,25 @@ export interface MapProbe {
   zoom(): number | undefined;
   /** Reads the herds' counts again now (the map also does it every HERD_REFRESH_MS). */
   refreshHerds(): Promise<void>;
+  /** `performance.now()` when the portfolio's first frame was rendered (for the bench). */
+  readyAtMs?: number;
+  /** The alerts panel's list, in the order shown (worst first). */
+  alerts?: () => { id: string; title: string; severity: string; status: string }[];
+  alertStream?: () => { connected: boolean; eventsReceived: number };
+  /** Animals on the live layer. */
+  animals?: () => number;
+  refreshAnimals?: () => Promise<void>;
+  /** What the details panel shows: `parcel:<code>`, `herd:<code>` or null. */
+  details?: () => string | null;
+  /** Names of the satellite tile layers the map offers. */
+  tileLayers?: string[];
+  /** The map and its animal layer, for `npm run bench -- --suite map`. */
+  bench?: unknown;
+}
+
+/** Adds facts to `window.__pledgewatch` (the alerts, animals and details panels). */
+export function extendProbe(extra: Partial<MapProbe>): void {
+  if (window.__pledgewatch !== undefined) Object.assign(window.__pledgewatch, extra);
 }
 
 declare global {

@@ -8,6 +8,7 @@ const registry: Readonly<Record<string, () => Promise<BenchSuite>>> = {
   'alert-latency': async () => (await import('./alert-latency.ts')).alertLatency,
   'bulk-write': async () => (await import('./bulk-write.ts')).bulkWrite,
   geofence: async () => (await import('./geofence.ts')).geofence,
+  map: async () => (await import('./map.ts')).map,
   'mqtt-ingest': async () => (await import('./mqtt-ingest.ts')).mqttIngest,
   satellite: async () => (await import('./satellite.ts')).satellite,
 };

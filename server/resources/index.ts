@@ -20,6 +20,8 @@ import { earTagsSpec } from './ear-tags.ts';
 import { camerasSpec } from './cameras.ts';
 import { branchesSpec } from './branches.ts';
 import { createHerdStateRoutes } from '../herds/index.ts';
+import { createAnimalPositionRoutes } from '../routes/animal-positions.ts';
+import { createHerdCountRoutes } from '../routes/herd-counts.ts';
 import { createAlertRoutes } from '../alerts/index.ts';
 import { createAlertStreamRoutes } from '../alerts/stream/index.ts';
 import { createSubscriptionRoutes } from './subscriptions.ts';
@@ -82,6 +84,8 @@ export function createApiApp(services: Services): OpenAPIHono<AppEnv> {
   secured.route('/loans', crudRoutes(services, loansSpec));
   secured.route('/herds', crudRoutes(services, herdsSpec));
   secured.route('/herds', createHerdStateRoutes(services));
+  secured.route('/herds', createHerdCountRoutes(services));
+  secured.route('/animal-positions', createAnimalPositionRoutes(services));
   secured.route('/ear-tags', crudRoutes(services, earTagsSpec));
   secured.route('/cameras', crudRoutes(services, camerasSpec));
   secured.route('/branches', crudRoutes(services, branchesSpec));

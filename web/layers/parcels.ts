@@ -6,16 +6,23 @@ import { parcelStatusOf } from '../style/parcel-status.ts';
 import { parcelStyle } from '../style/parcel-style.ts';
 
 /**
- * The pledged parcels, coloured by the status of their collateral check. Until the satellite
- * check reports, every parcel is `no_observation`; the status is set on each feature here, so
- * the style and the legend agree on what a missing status means.
+ * The pledged parcels, coloured by the status of their satellite check (`statuses`, by parcel id,
+ * from `GET /api/parcels/status.geojson`). A parcel the check has not reached is
+ * `no_observation`; the status is set on each feature here, so the style and the legend agree on
+ * what a missing status means.
  */
-export function createParcelLayer(parcels: readonly ParcelFeature[]): VectorLayer<VectorSource> {
+export function createParcelLayer(
+  parcels: readonly ParcelFeature[],
+  statuses: ReadonlyMap<string, { readonly status?: unknown }> = new Map(),
+): VectorLayer<VectorSource> {
   const features = new GeoJSON().readFeatures(
     { type: 'FeatureCollection', features: parcels },
     { featureProjection: 'EPSG:3857' },
   );
-  for (const feature of features) feature.set('status', parcelStatusOf(feature.getProperties()));
+  for (const feature of features) {
+    const checked = statuses.get(String(feature.getId()));
+    feature.set('status', parcelStatusOf(checked ?? feature.getProperties()));
+  }
   return new VectorLayer({
     source: new VectorSource({ features }),
     style: parcelStyle,

@@ -15,7 +15,7 @@ export interface StatusAppearance {
 /** Worst first, as the legend lists them. */
 export const parcelStatuses: readonly ParcelStatus[] = [
   'mismatch',
-  'area_short',
+  'area_shortfall',
   'cannot_verify',
   'verified',
   'no_observation',
@@ -29,7 +29,7 @@ const appearances: Readonly<Record<ParcelStatus, StatusAppearance>> = {
     pattern: 'cross',
     lineDash: [],
   },
-  area_short: {
+  area_shortfall: {
     label: 'area short',
     mark: '▽',
     color: '#E69F00',
