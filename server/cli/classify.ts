@@ -7,6 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { numberOption } from './number-option.ts';
 import { CliUsageError } from './usage-error.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -65,27 +66,6 @@ function parseDate(raw: string | undefined, name: string, endOfDay: boolean): Da
       `--${name} ${JSON.stringify(raw)} is not a date (YYYY-MM-DD or ISO 8601)`,
     );
   return dayOnly && endOfDay ? new Date(date.getTime() + 86_399_999) : date;
-}
-
-function numberOption(
-  raw: string | undefined,
-  name: string,
-  fallback: number,
-  rule: { min: number; max: number; integer: boolean },
-): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (
-    raw.trim() === '' ||
-    !Number.isFinite(value) ||
-    (rule.integer && !Number.isInteger(value)) ||
-    value < rule.min ||
-    value > rule.max
-  )
-    throw new CliUsageError(
-      `--${name} ${JSON.stringify(raw)} must be ${rule.integer ? 'an integer' : 'a number'} in [${rule.min}, ${rule.max}]`,
-    );
-  return value;
 }
 
 export function parseClassifyArgs(args: readonly string[]): ClassifyArgs {

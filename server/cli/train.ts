@@ -4,6 +4,7 @@
  * so `--help` loads nothing else.
  */
 import { parseArgs } from 'node:util';
+import { numberOption } from './number-option.ts';
 import { CliUsageError } from './usage-error.ts';
 
 export const trainUsage = `pledgewatch train --stac CATALOG [--stac CATALOG2 ...] --parcels GEOJSON [--parcels GEOJSON2 ...]
@@ -43,27 +44,6 @@ export interface TrainArgs {
   readonly epochs: number | undefined;
   /** The command line as typed, for the model card. */
   readonly command: string;
-}
-
-function numberOption(
-  raw: string | undefined,
-  name: string,
-  fallback: number,
-  rule: { min: number; max: number; integer: boolean },
-): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (
-    raw.trim() === '' ||
-    !Number.isFinite(value) ||
-    (rule.integer && !Number.isInteger(value)) ||
-    value < rule.min ||
-    value > rule.max
-  )
-    throw new CliUsageError(
-      `--${name} ${JSON.stringify(raw)} must be ${rule.integer ? 'an integer' : 'a number'} in [${rule.min}, ${rule.max}]`,
-    );
-  return value;
 }
 
 const quote = (arg: string): string =>
