@@ -22,6 +22,14 @@ export interface DemoPortfolio {
   generatedBy: string;
   seed: number;
   cropTypes: { code: number; name: string }[];
+  cropYields: { cropCode: number; validFrom: string; tonnesPerHa: number }[];
+  cropPrices: { cropCode: number; validFrom: string; pricePerTonne: string; currency: 'EUR' }[];
+  livestockValues: {
+    species: 'cattle' | 'sheep' | 'goat' | 'pig' | 'horse';
+    validFrom: string;
+    valuePerHead: string;
+    currency: 'EUR';
+  }[];
   branches: { code: string; name: string }[];
   users: {
     email: string;
@@ -139,6 +147,55 @@ const CROP_VALUE_EUR_PER_HA: Readonly<Record<number, number>> = {
   8100: 3600,
   9120: 1200,
 };
+
+/** When the demo's valuation settings start, and when the later dated change takes over. */
+const VALUATION_FROM = '2024-01-01';
+const VALUATION_CHANGE = '2025-07-01';
+
+/**
+ * Expected yield per crop in t/ha (fresh weight; grass in t dry matter), for Flanders: about
+ * the 2019-2023 averages of Statbel's harvest statistics, rounded. Cabbages and legumes are
+ * rough figures. One set, valid from {@link VALUATION_FROM}.
+ */
+const CROP_YIELD_T_PER_HA: Readonly<Record<number, number>> = {
+  1110: 8.8,
+  1200: 10.5,
+  1500: 7.5,
+  1510: 8.5,
+  2130: 50,
+  5100: 45,
+  7900: 4,
+  8100: 85,
+  9120: 11,
+};
+
+/**
+ * Farm-gate price per crop in EUR/t, valid from {@link VALUATION_FROM}, and the price after the
+ * 2025 harvest (valid from {@link VALUATION_CHANGE}) where it moved: cereals eased, free-market
+ * potatoes and sugar beet fell hard. Rounded, illustrative Belgian figures.
+ */
+const CROP_PRICE_EUR_PER_T: Readonly<
+  Record<number, readonly [from2024: number, from2025: number]>
+> = {
+  1110: [200, 185],
+  1200: [190, 175],
+  1500: [175, 170],
+  1510: [180, 170],
+  2130: [150, 150],
+  5100: [120, 60],
+  7900: [300, 290],
+  8100: [40, 32],
+  9120: [150, 150],
+};
+
+/** Value per head in EUR by species (the herd's own appraisal takes precedence), 2024 and 2025. */
+const LIVESTOCK_VALUE_EUR = {
+  cattle: [1600, 1900],
+  sheep: [180, 190],
+  goat: [150, 150],
+  pig: [220, 210],
+  horse: [2500, 2500],
+} as const;
 
 /** Loan balances are linearly amortised up to this date. */
 const BALANCE_AS_OF = '2026-06-30';
@@ -294,6 +351,7 @@ export function buildDemoPortfolio(seed: number = DEMO_SEED): DemoPortfolio {
     cropTypes: Object.entries(CROP_TYPES)
       .map(([code, name]) => ({ code: Number(code), name }))
       .sort((a, b) => a.code - b.code),
+    ...valuationSettings(),
     branches: BRANCHES.map((b) => ({ ...b })),
     users: USERS.map((u) => ({
       email: emailOf(u.name),
@@ -413,6 +471,50 @@ export function buildDemoPortfolio(seed: number = DEMO_SEED): DemoPortfolio {
   });
 
   return portfolio;
+}
+
+/**
+ * The dated valuation settings: every crop's yield and price and every species' value from
+ * {@link VALUATION_FROM}, plus a row from {@link VALUATION_CHANGE} wherever the figure changed.
+ */
+function valuationSettings(): Pick<DemoPortfolio, 'cropYields' | 'cropPrices' | 'livestockValues'> {
+  const codes = Object.keys(CROP_TYPES)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const dated = <T>(values: readonly [T, T]): Array<{ validFrom: string; value: T }> =>
+    values[1] === values[0]
+      ? [{ validFrom: VALUATION_FROM, value: values[0] }]
+      : [
+          { validFrom: VALUATION_FROM, value: values[0] },
+          { validFrom: VALUATION_CHANGE, value: values[1] },
+        ];
+  const must = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new RangeError(`crop code ${what} has no valuation figure`);
+    return value;
+  };
+  return {
+    cropYields: codes.map((cropCode) => ({
+      cropCode,
+      validFrom: VALUATION_FROM,
+      tonnesPerHa: must(CROP_YIELD_T_PER_HA[cropCode], String(cropCode)),
+    })),
+    cropPrices: codes.flatMap((cropCode) =>
+      dated(must(CROP_PRICE_EUR_PER_T[cropCode], String(cropCode))).map(({ validFrom, value }) => ({
+        cropCode,
+        validFrom,
+        pricePerTonne: value.toFixed(2),
+        currency: 'EUR' as const,
+      })),
+    ),
+    livestockValues: Object.entries(LIVESTOCK_VALUE_EUR).flatMap(([species, values]) =>
+      dated<number>(values).map(({ validFrom, value }) => ({
+        species: species as keyof typeof LIVESTOCK_VALUE_EUR,
+        validFrom,
+        valuePerHead: value.toFixed(2),
+        currency: 'EUR' as const,
+      })),
+    ),
+  };
 }
 
 /**

@@ -1,6 +1,15 @@
 /**
  * Shapes of the HTTP API's answers, shared with the web app as type-only imports.
  */
+export type {
+  CollateralHerd,
+  CollateralParcel,
+  CoveragePoint,
+  CoverageSeries,
+  LoanCollateral,
+  ParcelObservationSummary,
+  UnvaluedReason,
+} from './collateral/types.ts';
 /** `GET /api/farms` items: a farm is a GeoJSON Feature whose geometry is its boundary. */
 export interface FarmProperties {
   code: string;

@@ -5,6 +5,7 @@ import type { Principal } from './auth/principal.ts';
 import type { AlertBus } from './alerts/alert-bus.ts';
 import type { SatelliteJob } from './satellite/index.ts';
 import type { CommittedWork } from './mqtt/ingest-batcher.ts';
+import type { PdfRenderer } from './report/index.ts';
 
 /** What every route may use; built once by the composition root. */
 export interface Services {
@@ -22,6 +23,8 @@ export interface Services {
    * (the alert engine's herd monitor). Synchronous, must not throw; absent: nobody listens.
    */
   readonly onReadingsCommitted?: (work: CommittedWork) => void;
+  /** Renders report PDFs (headless Chromium, launched on first use); absent: PDFs are a 503. */
+  readonly pdfRenderer?: PdfRenderer;
 }
 
 export interface AppEnv {

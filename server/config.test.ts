@@ -92,6 +92,18 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the Chromium that prints report PDFs, unset by default', () => {
+    expect(loadConfig({}).report.chromiumPath).toBeNull();
+    expect(loadConfig({ PW_CHROMIUM_PATH: '' }).report.chromiumPath).toBeNull();
+    expect(
+      loadConfig({ PW_CHROMIUM_PATH: '/opt/chrome/chrome' }, { cwd: '/srv/pw' }).report
+        .chromiumPath,
+    ).toBe('/opt/chrome/chrome');
+    expect(
+      loadConfig({ PW_CHROMIUM_PATH: 'browsers/chromium' }, { cwd: '/srv/pw' }).report.chromiumPath,
+    ).toBe('/srv/pw/browsers/chromium');
+  });
+
   it('returns a frozen config', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);

@@ -102,6 +102,11 @@ export interface Config {
     /** The ONNX crop-type model. */
     readonly cropModel: string;
   };
+  /** The post-loan report. */
+  readonly report: {
+    /** The Chromium that prints report PDFs; null: /usr/bin/chromium when it exists. */
+    readonly chromiumPath: string | null;
+  };
   readonly demoSeed: boolean;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
@@ -287,6 +292,10 @@ export const variables = {
     default: 'fixtures/models/crop-type.onnx',
     doc: 'The ONNX crop-type model the satellite job classifies with.',
   },
+  PW_CHROMIUM_PATH: {
+    default: null,
+    doc: 'The Chromium (or Chrome) executable that prints report PDFs; unset: /usr/bin/chromium when it exists.',
+  },
   PW_DEMO_SEED: { default: 'true', doc: 'Load the demo portfolio into an empty database.' },
   PW_LOG_LEVEL: { default: 'info', doc: 'debug, info, warn or error.' },
   PW_SHUTDOWN_TIMEOUT_MS: { default: '10000', doc: 'Longest wait for in-flight work at stop.' },
@@ -314,6 +323,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   const cwd = options.cwd ?? process.cwd();
   const detectorModel = read('PW_CAMERA_DETECTOR_MODEL', parsers.str(), true);
   const stacSources = read('PW_STAC_SOURCES', parsers.str(), true);
+  const chromiumPath = read('PW_CHROMIUM_PATH', parsers.str(), true);
   const config: Config = {
     http: {
       host: read('PW_HTTP_HOST', parsers.str()),
@@ -404,6 +414,9 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       stacSources: stacSources === null ? null : parseSources(stacSources, cwd),
       intervalMs: read('PW_SATELLITE_INTERVAL_MS', parsers.ms({ min: 1_000, max: 7 * 86_400_000 })),
       cropModel: path.resolve(cwd, read('PW_CROP_MODEL', parsers.str())),
+    },
+    report: {
+      chromiumPath: chromiumPath === null ? null : path.resolve(cwd, chromiumPath),
     },
     demoSeed: read('PW_DEMO_SEED', parsers.bool()),
     logLevel: read('PW_LOG_LEVEL', parsers.oneOf(['debug', 'info', 'warn', 'error'] as const)),

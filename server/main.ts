@@ -18,6 +18,7 @@ import { seedDemoPortfolio } from './demo/seed-demo-portfolio.ts';
 import type { Logger } from './logger.ts';
 import type { AlertEngine, RunningAlerts } from './alerts/index.ts';
 import { createServiceSatelliteJob, handParcelResultsToAlerts } from './satellite/index.ts';
+import { createPdfRenderer } from './report/index.ts';
 
 export interface RunningService {
   readonly url: string;
@@ -57,6 +58,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       logger: logger.child({ part: 'satellite' }),
       onParcelResults: handParcelResultsToAlerts(() => alertEngine),
     });
+    // Report PDFs: Chromium starts on the first PDF asked for, not here.
+    const pdfRenderer = createPdfRenderer({
+      chromiumPath: config.report.chromiumPath,
+      logger: logger.child({ part: 'pdf' }),
+    });
     const app = createApp(
       {
         config,
@@ -67,6 +73,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         alertBus,
         satellite,
         onReadingsCommitted: (work) => onReadingsCommitted?.(work),
+        pdfRenderer,
       },
       { webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)) },
     );
@@ -118,6 +125,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         await mqtt.stop(config.shutdownTimeoutMs);
         await alerts.stop();
         await closeServer(server, config.shutdownTimeoutMs);
+        await pdfRenderer.close();
         await storage.close();
         logger.info('stopped');
       },

@@ -16,6 +16,7 @@ import type {
 import { AlertPanel } from './alerts/alert-panel.ts';
 import { getAllPages, getJson } from './api.ts';
 import { DetailsPanel } from './details/details-panel.ts';
+import { LoanPanel } from './details/loan-panel.ts';
 import { AnimalLayer, simulateAnimals } from './layers/animals.ts';
 import { createSelectionLayer, showAlertSubject } from './layers/alert-subject.ts';
 import {
@@ -38,6 +39,12 @@ import { exposeProbe, extendProbe, reportProbeError } from './test-hook.ts';
 const HERD_REFRESH_MS = 30_000;
 /** How often the animals' latest fixes are read again (and at once on an alert event). */
 const ANIMAL_REFRESH_MS = 5_000;
+/** The open loan panel in the URL (`/#loan=<id>`), so a loan's collateral can be linked to. */
+const LOAN_HASH = /^#loan=([\w-]+)$/;
+
+function loanIdInHash(): string | null {
+  return LOAN_HASH.exec(window.location.hash)?.[1] ?? null;
+}
 
 // No basemap by default: the map makes no request outside the service, and the farm boundaries
 // stay readable on the plain background. PW_MAP_BASEMAP_URL configures one.
@@ -145,6 +152,54 @@ async function start(): Promise<void> {
   };
   if (farms.length > 0) fit(farmSource.getExtent() ?? createEmpty());
 
+  // What the alerts and the loan panels zoom to: a parcel, a herd, a farm, a tag's position.
+  const subjectLayers = {
+    selection,
+    animals,
+    farms: farmSource,
+    parcels: parcelLayer.getSource(),
+    herds: herdLayer.getSource(),
+  };
+  const loanElement = document.createElement('section');
+  loanElement.id = 'loan';
+  loanElement.setAttribute('aria-label', 'Loan collateral');
+  document.querySelector('aside')?.prepend(loanElement);
+  const loanPanel = new LoanPanel({
+    element: loanElement,
+    zoomTo: (subject) => {
+      const at = showAlertSubject(
+        {
+          subjectType: subject.type,
+          subjectId: subject.id,
+          farmId: subject.farmId,
+          evidence: {},
+        },
+        subjectLayers,
+      );
+      if (at !== null) fit(at, 80);
+    },
+    onClose: () => {
+      if (loanIdInHash() !== null)
+        window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    },
+  });
+  const openLoan = (loanId: string): void => {
+    if (loanIdInHash() !== loanId) window.history.replaceState(null, '', `#loan=${loanId}`);
+    void loanPanel.open(loanId);
+  };
+  // A "Loan" link in the details (`#loan=<id>`), or the address bar: open that loan's panel.
+  window.addEventListener('hashchange', () => {
+    const loanId = loanIdInHash();
+    if (loanId !== null && loanId !== loanPanel.openLoanId) void loanPanel.open(loanId);
+  });
+  const loanReferences = new Map(
+    parcels.flatMap((p) =>
+      p.properties.loanId === null || p.properties.loanReference === null
+        ? []
+        : [[p.properties.loanId, p.properties.loanReference] as const],
+    ),
+  );
+
   const show = (hit: SearchHit): void => {
     if (hit.kind === 'farm') fit(farmExtent([hit.id]), 60);
     else if (hit.kind === 'borrower')
@@ -163,6 +218,7 @@ async function start(): Promise<void> {
           : extent,
         60,
       );
+      openLoan(hit.id);
     }
   };
   const searchForm = document.getElementById('search');
@@ -215,6 +271,15 @@ async function start(): Promise<void> {
 
   const details = new DetailsPanel(
     document.getElementById('details') ?? document.createElement('section'),
+    {
+      loanLink: (loanId) => {
+        const reference = loanReferences.get(loanId);
+        return {
+          href: `#loan=${loanId}`,
+          text: `Loan${reference === undefined ? '' : ` ${reference}`}: collateral and report`,
+        };
+      },
+    },
   );
   const herdById = new Map(herds.map((h) => [h.id, h]));
   const showParcel = (id: string): void => {
@@ -227,6 +292,7 @@ async function start(): Promise<void> {
         declaredCropName: (feature.get('declaredCropName') as string | null) ?? null,
         declaredAreaM2: (feature.get('declaredAreaM2') as number | null) ?? null,
         areaM2: Number(feature.get('areaM2')),
+        loanId: (feature.get('loanId') as string | null) ?? null,
       },
       parcelStatuses.get(id),
     );
@@ -253,13 +319,7 @@ async function start(): Promise<void> {
       : new AlertPanel({
           element: alertsElement,
           zoomTo: (alert) => {
-            const at = showAlertSubject(alert, {
-              selection,
-              animals,
-              farms: farmSource,
-              parcels: parcelLayer.getSource(),
-              herds: herdLayer.getSource(),
-            });
+            const at = showAlertSubject(alert, subjectLayers);
             if (at !== null) fit(at, 80);
             if (alert.subjectType === 'parcel') showParcel(alert.subjectId);
             else if (alert.subjectType === 'herd') showHerd(alert.subjectId);
@@ -319,6 +379,9 @@ async function start(): Promise<void> {
     probe.ready = true;
     probe.readyAtMs = performance.now();
   });
+  // Opened with a loan in the address (a link someone shared): show it.
+  const linkedLoan = loanIdInHash();
+  if (linkedLoan !== null) void loanPanel.open(linkedLoan, null);
   setStatus(
     [
       count(farms.length, 'farm'),

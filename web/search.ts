@@ -1,7 +1,7 @@
 import type { Borrower, FarmCollection, ListPage, Loan } from '../server/api-types.ts';
 import { getJson } from './api.ts';
 
-/** One thing found: a farm, a borrower or a loan, and what the map should zoom to. */
+/** One thing found: a farm, a borrower or a loan (which opens its collateral panel too). */
 export type SearchHit =
   | { kind: 'farm'; id: string; title: string }
   | { kind: 'borrower'; id: string; title: string }
@@ -9,7 +9,11 @@ export type SearchHit =
 
 const LIMIT = 8;
 
-/** Asks the service's lists (`q`: case-insensitive text search) for farms, borrowers and loans. */
+/**
+ * Asks the service's lists (`q`: case-insensitive text search) for farms, borrowers and loans. A
+ * borrower found brings its loans along, so a loan is found by its reference or its borrower's
+ * name; a loan hit names its borrower.
+ */
 export async function searchPortfolio(text: string, signal?: AbortSignal): Promise<SearchHit[]> {
   const q = encodeURIComponent(text);
   const [farms, borrowers, loans] = await Promise.all([
@@ -17,6 +21,23 @@ export async function searchPortfolio(text: string, signal?: AbortSignal): Promi
     getJson<ListPage<Borrower>>(`/api/borrowers?q=${q}&limit=${LIMIT}`, signal),
     getJson<ListPage<Loan>>(`/api/loans?q=${q}&limit=${LIMIT}`, signal),
   ]);
+  const borrowerNames = new Map(borrowers.items.map((b) => [b.id, b.name]));
+  const [borrowersLoans, otherBorrowers] = await Promise.all([
+    Promise.all(
+      borrowers.items.map((b) =>
+        getJson<ListPage<Loan>>(`/api/loans?borrowerId=${b.id}&limit=${LIMIT}`, signal),
+      ),
+    ),
+    Promise.all(
+      [...new Set(loans.items.map((l) => l.borrowerId))]
+        .filter((id) => !borrowerNames.has(id))
+        .map((id) => getJson<Borrower>(`/api/borrowers/${id}`, signal).catch(() => null)),
+    ),
+  ]);
+  for (const b of otherBorrowers) if (b !== null) borrowerNames.set(b.id, b.name);
+  const loanHits = new Map<string, Loan>();
+  for (const loan of [...loans.items, ...borrowersLoans.flatMap((page) => page.items)])
+    loanHits.set(loan.id, loan);
   return [
     ...farms.features.map((f): SearchHit => ({
       kind: 'farm',
@@ -28,11 +49,17 @@ export async function searchPortfolio(text: string, signal?: AbortSignal): Promi
       id: b.id,
       title: `${b.name} (${b.ref})`,
     })),
-    ...loans.items.map((l): SearchHit => ({
+    ...[...loanHits.values()].map((l): SearchHit => ({
       kind: 'loan',
       id: l.id,
       borrowerId: l.borrowerId,
-      title: `${l.reference} · ${l.balance} ${l.currency} outstanding`,
+      title: [
+        l.reference,
+        borrowerNames.get(l.borrowerId),
+        `${l.balance} ${l.currency} outstanding`,
+      ]
+        .filter((part) => part !== undefined)
+        .join(' · '),
     })),
   ];
 }

@@ -10,6 +10,7 @@ const registry: Readonly<Record<string, () => Promise<BenchSuite>>> = {
   geofence: async () => (await import('./geofence.ts')).geofence,
   map: async () => (await import('./map.ts')).map,
   'mqtt-ingest': async () => (await import('./mqtt-ingest.ts')).mqttIngest,
+  report: async () => (await import('./report.ts')).report,
   satellite: async () => (await import('./satellite.ts')).satellite,
 };
 

@@ -1,115 +1,52 @@
 /**
- * Collateral coverage per active loan: crop value (planted area x expected yield x price of the
- * declared crop, from `crop_yields` and `crop_prices` valid at the moment) plus herd value
- * (counted head x value per head) against the balance. The planted area is the latest observed
- * one, else the declared area, else the parcel's area.
+ * Collateral coverage per active loan, valued by the collateral module (`server/collateral`:
+ * crop value from the observed, declared or parcel area x yield x price valid that day, herd
+ * value from the heads counted at the moment x value per head, against the balance history), so
+ * the alert says exactly what `GET /api/loans/{id}/collateral` says for the same moment. All
+ * loans are valued in one batch: a fixed number of queries, whatever their number.
  */
+import { collateralOfLoans, type HeadCountOptions } from '../collateral/index.ts';
 import type { Queryable } from '../db/storage.ts';
 import { withContext } from './observe.ts';
-import {
-  evaluateCoverage,
-  type CoverageInput,
-  type CoverageParams,
-} from './rules/collateral-coverage.ts';
+import { evaluateCoverage, type CoverageParams } from './rules/collateral-coverage.ts';
 import type { RuleSettings } from './settings.ts';
 import type { ObservedCondition } from './types.ts';
 
 /**
- * Conditions for every active loan with pledged parcels or herds. `headCounts` maps herd ids to
- * their counted head (from the herd sweep); a herd not in it counts 0.
+ * Conditions for every active loan with pledged parcels (in season) or herds at `at`. `options`
+ * are the head count's freshness and geofence margin (defaults as the herd state's).
  */
 export async function evaluateLoanCoverage(
   db: Queryable,
   settings: RuleSettings,
   at: Date,
-  headCounts: ReadonlyMap<string, number>,
+  options: HeadCountOptions = {},
 ): Promise<ObservedCondition[]> {
-  const day = at.toISOString().slice(0, 10);
-  const loans = await db.query<{
-    id: string;
-    reference: string;
-    balance: string;
-    currency: string;
-    branch_id: string;
-  }>(`select id, reference, balance, currency, branch_id from loans where status = 'active'`);
-  const parcels = await db.query<{
-    id: string;
-    code: string;
-    loan_id: string;
-    farm_id: string;
-    declared_crop_code: number | null;
-    declared_area_m2: number | null;
-    area_m2: number;
-    planted_area_m2: number | null;
-    tonnes_per_ha: number | null;
-    price_per_tonne: string | null;
-  }>(
-    `select p.id, p.code, p.loan_id, p.farm_id, p.declared_crop_code, p.declared_area_m2, p.area_m2,
-            (select o.planted_area_m2 from parcel_observations o
-              where o.parcel_id = p.id and o.planted_area_m2 is not null and o.observed_at <= $1
-              order by o.observed_at desc limit 1) as planted_area_m2,
-            (select y.tonnes_per_ha from crop_yields y
-              where y.crop_code = p.declared_crop_code and y.valid_from <= $2::date
-              order by y.valid_from desc limit 1) as tonnes_per_ha,
-            (select c.price_per_tonne from crop_prices c
-              where c.crop_code = p.declared_crop_code and c.valid_from <= $2::date
-              order by c.valid_from desc limit 1) as price_per_tonne
-       from parcels p where p.loan_id is not null
-        and (p.season_end is null or p.season_end >= $2::date)
-      order by p.code`,
-    [at, day],
+  const loans = await db.query<{ id: string }>(
+    `select id from loans where status = 'active' order by reference`,
   );
-  const herds = await db.query<{
-    id: string;
-    code: string;
-    loan_id: string;
-    farm_id: string;
-    value_per_head: string | null;
-  }>(
-    `select id, code, loan_id, farm_id, value_per_head from herds where loan_id is not null
-      order by code`,
+  const valued = await collateralOfLoans(
+    db,
+    loans.rows.map((l) => l.id),
+    [at],
+    options,
   );
   const out: ObservedCondition[] = [];
-  for (const loan of loans.rows) {
-    const loanParcels = parcels.rows.filter((p) => p.loan_id === loan.id);
-    const loanHerds = herds.rows.filter((h) => h.loan_id === loan.id);
-    if (loanParcels.length === 0 && loanHerds.length === 0) continue;
-    const input: CoverageInput = {
-      loanId: loan.id,
-      reference: loan.reference,
-      currency: loan.currency,
-      balance: Number(loan.balance),
-      parcels: loanParcels.map((p) => {
-        const observed = p.planted_area_m2 !== null;
-        const areaM2 = Number(p.planted_area_m2 ?? p.declared_area_m2 ?? p.area_m2);
-        return {
-          parcelId: p.id,
-          code: p.code,
-          areaHa: Math.round(areaM2) / 10_000,
-          areaSource: observed ? 'observed' : 'declared',
-          cropCode: p.declared_crop_code,
-          tonnesPerHa: p.tonnes_per_ha === null ? null : Number(p.tonnes_per_ha),
-          pricePerTonne: p.price_per_tonne === null ? null : Number(p.price_per_tonne),
-        };
-      }),
-      herds: loanHerds.map((h) => ({
-        herdId: h.id,
-        code: h.code,
-        headCount: headCounts.get(h.id) ?? 0,
-        valuePerHead: h.value_per_head === null ? null : Number(h.value_per_head),
-      })),
-    };
+  for (const { id } of loans.rows) {
+    const collateral = valued.get(id)?.[0];
+    if (collateral === undefined) continue;
+    if (collateral.parcels.length === 0 && collateral.herds.length === 0) continue;
     const params = settings.resolve<CoverageParams>('collateral_coverage_below_threshold', {
-      branchId: loan.branch_id,
-      loanId: loan.id,
+      branchId: collateral.branchId,
+      loanId: collateral.loanId,
     });
-    const farmIds = new Set([...loanParcels, ...loanHerds].map((x) => x.farm_id));
+    const farmIds = new Set([...collateral.parcels, ...collateral.herds].map((x) => x.farmId));
     out.push(
       withContext(
-        evaluateCoverage(input, params),
+        evaluateCoverage(collateral, params),
         {
-          branchId: loan.branch_id,
-          loanId: loan.id,
+          branchId: collateral.branchId,
+          loanId: collateral.loanId,
           farmId: farmIds.size === 1 ? ([...farmIds][0] ?? null) : null,
         },
         params,

@@ -421,7 +421,6 @@ export class HerdMonitor {
          join farms f on f.id = h.farm_id join borrowers b on b.id = f.borrower_id
         order by h.code`,
     );
-    const headCounts = new Map<string, number>();
     for (const herd of herds.rows) {
       try {
         const state = await computeHerdState(db, herd.id, {
@@ -429,7 +428,6 @@ export class HerdMonitor {
           freshnessMs: this.#freshnessMs,
           marginM: this.#marginM,
         });
-        headCounts.set(herd.id, state.headCount);
         const context = { branchId: herd.branch_id, loanId: herd.loan_id, farmId: herd.farm_id };
         const chain: ScopeChain = { ...context, herdId: herd.id };
         const countParams = this.#settings.resolve<HerdCountParams>(
@@ -537,7 +535,13 @@ export class HerdMonitor {
     }
 
     try {
-      conditions.push(...(await evaluateLoanCoverage(db, this.#settings, now, headCounts)));
+      // Counted by the collateral module itself, so the alert and the collateral API agree.
+      conditions.push(
+        ...(await evaluateLoanCoverage(db, this.#settings, now, {
+          freshnessMs: this.#freshnessMs,
+          marginM: this.#marginM,
+        })),
+      );
     } catch (error) {
       this.#logger.error('coverage sweep failed', { reason: errorMessage(error) });
     }

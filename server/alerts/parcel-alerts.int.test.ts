@@ -115,7 +115,7 @@ describe.each(testBackends)('parcel alerts on $name', (backend) => {
     );
     // Within the demo parcels' season (2018); a parcel whose season has ended is no collateral.
     const inSeason = new Date('2018-06-01T00:00:00Z');
-    const conditions = await evaluateLoanCoverage(storage, new RuleSettings(), inSeason, new Map());
+    const conditions = await evaluateLoanCoverage(storage, new RuleSettings(), inSeason);
     const loan = conditions.find((c) => c.subjectId === parcel.loan_id);
     expect(loan).toBeDefined();
     const parcels = (loan?.evidence['parcels'] ?? []) as Array<{

@@ -13,6 +13,7 @@ import { fromConstraintViolation } from '../http-errors.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { classifyUsage } from './classify.ts';
 import { replayUsage } from './replay-usage.ts';
+import { reportUsage } from './report-usage.ts';
 import { simulateUsage } from './simulate-usage.ts';
 import { trainUsage } from './train.ts';
 import { CliUsageError } from './usage-error.ts';
@@ -182,6 +183,32 @@ Migrates the database first. On the embedded database, stop the service while it
       const summary = await runClassify(parseClassifyArgs(args));
       process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       return 0;
+    },
+  },
+  report: {
+    summary: 'write the post-loan report of every active loan of a branch (PDF, HTML, CSV, JSON)',
+    usage: reportUsage,
+    checkArgs: async (args) => void (await import('./report.ts')).parseReportArgs(args),
+    run: async (args, { config, logger }) => {
+      const { parseReportArgs, runReport } = await import('./report.ts');
+      const { createPdfRenderer } = await import('../report/index.ts');
+      const options = parseReportArgs(args);
+      const pdfRenderer = options.formats.includes('pdf')
+        ? createPdfRenderer({ chromiumPath: config.report.chromiumPath, logger })
+        : undefined;
+      try {
+        const summary = await withMigratedStorage(config, logger, (storage) =>
+          runReport(options, {
+            storage,
+            pdfRenderer,
+            progress: (line) => process.stderr.write(`${line}\n`),
+          }),
+        );
+        process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+        return summary.failed.length === 0 ? 0 : 1;
+      } finally {
+        await pdfRenderer?.close();
+      }
     },
   },
   config: {

@@ -3,6 +3,21 @@ import type { MultiPolygon, Polygon } from '../../geo/index.ts';
 /** The shape of `fixtures/demo/portfolio.json`, written by scripts/generate-demo-portfolio.ts. */
 export interface PortfolioFile {
   readonly cropTypes: ReadonlyArray<{ code: number; name: string }>;
+  /** Expected yield per crop, each valid from a date (the latest valid_from <= a day applies). */
+  readonly cropYields: ReadonlyArray<{ cropCode: number; validFrom: string; tonnesPerHa: number }>;
+  readonly cropPrices: ReadonlyArray<{
+    cropCode: number;
+    validFrom: string;
+    pricePerTonne: string;
+    currency: string;
+  }>;
+  /** Value per head by species, for herds without their own appraisal. */
+  readonly livestockValues: ReadonlyArray<{
+    species: string;
+    validFrom: string;
+    valuePerHead: string;
+    currency: string;
+  }>;
   readonly branches: ReadonlyArray<{ code: string; name: string }>;
   readonly users: ReadonlyArray<{
     email: string;

@@ -149,6 +149,36 @@ async function insertPortfolio(
       [crop.code, crop.name],
     );
   }
+  // Valuation settings: plain rows keyed by crop or species and date, loaded as given.
+  await tx.query(
+    `insert into crop_yields (crop_code, valid_from, tonnes_per_ha)
+     select * from unnest($1::int[], $2::date[], $3::float8[])`,
+    [
+      p.cropYields.map((y) => y.cropCode),
+      p.cropYields.map((y) => y.validFrom),
+      p.cropYields.map((y) => y.tonnesPerHa),
+    ],
+  );
+  await tx.query(
+    `insert into crop_prices (crop_code, valid_from, price_per_tonne, currency)
+     select * from unnest($1::int[], $2::date[], $3::numeric[], $4::text[])`,
+    [
+      p.cropPrices.map((c) => c.cropCode),
+      p.cropPrices.map((c) => c.validFrom),
+      p.cropPrices.map((c) => c.pricePerTonne),
+      p.cropPrices.map((c) => c.currency),
+    ],
+  );
+  await tx.query(
+    `insert into livestock_values (species, valid_from, value_per_head, currency)
+     select * from unnest($1::text[], $2::date[], $3::numeric[], $4::text[])`,
+    [
+      p.livestockValues.map((v) => v.species),
+      p.livestockValues.map((v) => v.validFrom),
+      p.livestockValues.map((v) => v.valuePerHead),
+      p.livestockValues.map((v) => v.currency),
+    ],
+  );
   for (const b of p.branches) {
     ids.branch.set(
       b.code,
@@ -271,6 +301,15 @@ async function insertPortfolio(
     'insert into ear_tags (herd_id, tag_code) select * from unnest($1::uuid[], $2::text[])',
     [tagHerds, p.earTags.map((t) => t.tagCode)],
   );
+  // A pledged herd's tags have been bound since the loan was granted, not since the demo was
+  // seeded: else the herd would count no pledged head at any earlier moment (collateral history,
+  // reports).
+  await tx.query(
+    `update ear_tags e set bound_at = l.disbursed_on::timestamptz
+       from herds h join loans l on l.id = h.loan_id
+      where e.herd_id = h.id and l.disbursed_on is not null and e.herd_id = any($1::uuid[])`,
+    [[...new Set(tagHerds)]],
+  );
   for (const cam of p.cameras) {
     await insert(
       'insert into cameras (farm_id, gateway_id, code, name, zone) values ($1, $2, $3, $4, $5) returning id',
@@ -294,6 +333,9 @@ async function insertPortfolio(
     gateways: p.gateways.length,
     earTags: p.earTags.length,
     cameras: p.cameras.length,
+    cropYields: p.cropYields.length,
+    cropPrices: p.cropPrices.length,
+    livestockValues: p.livestockValues.length,
   };
 }
 

@@ -48,8 +48,19 @@ export interface ReportData {
   readonly herds: readonly ReportHerd[];
   /** Every alert of the loan raised in the period, in order of raising. */
   readonly alerts: readonly ReportAlert[];
-  /** Collateral valued at the end of the period, and coverage over the period. */
-  readonly coverage: { readonly atEnd: LoanCollateral; readonly series: CoverageSeries };
+  /**
+   * Collateral valued at the end of the period, and coverage over the period. `thresholds`: the
+   * coverage alert's ratios for this loan at the end of the period (its rule settings); absent,
+   * the report compares with the rule's defaults and says so.
+   */
+  readonly coverage: {
+    readonly atEnd: LoanCollateral;
+    readonly series: CoverageSeries;
+    readonly thresholds?: {
+      readonly minCoverageRatio: number;
+      readonly criticalCoverageRatio: number;
+    };
+  };
 }
 
 export interface ReportParcel {

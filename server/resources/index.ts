@@ -25,6 +25,8 @@ import { createHerdCountRoutes } from '../routes/herd-counts.ts';
 import { createAlertRoutes } from '../alerts/index.ts';
 import { createAlertStreamRoutes } from '../alerts/stream/index.ts';
 import { createSubscriptionRoutes } from './subscriptions.ts';
+import { createCollateralRoutes, createValuationRoutes } from '../collateral/index.ts';
+import { createLoanReportRoutes, createReportRoutes } from '../report/index.ts';
 import {
   createParcelStatusRoutes,
   createSatelliteRoutes,
@@ -81,7 +83,13 @@ export function createApiApp(services: Services): OpenAPIHono<AppEnv> {
   secured.route('/parcels', createParcelStatusRoutes(services));
   secured.route('/parcels', crudRoutes(services, parcelsSpec));
   secured.route('/export', exportRoutes(services));
+  // Before the loan resource, so /loans/{id}/report is not taken for a loan route.
+  secured.route('/loans', createLoanReportRoutes(services));
+  // Before the loan resource, so /loans/{id}/collateral and /coverage are not taken for it.
+  secured.route('/loans', createCollateralRoutes(services));
   secured.route('/loans', crudRoutes(services, loansSpec));
+  secured.route('/valuation', createValuationRoutes(services));
+  secured.route('/reports', createReportRoutes(services));
   secured.route('/herds', crudRoutes(services, herdsSpec));
   secured.route('/herds', createHerdStateRoutes(services));
   secured.route('/herds', createHerdCountRoutes(services));

@@ -18,6 +18,13 @@ export interface ParcelSummary {
   readonly declaredCropName: string | null;
   readonly declaredAreaM2: number | null;
   readonly areaM2: number;
+  /** The loan the parcel is pledged to, if any. */
+  readonly loanId?: string | null;
+}
+
+export interface DetailsPanelOptions {
+  /** Where a pledged item's "Loan" link goes (the loan's collateral panel); absent: no link. */
+  readonly loanLink?: (loanId: string) => { readonly href: string; readonly text: string };
 }
 
 /**
@@ -31,11 +38,16 @@ export class DetailsPanel {
   /** What is shown now, for the tests: `parcel:<code>` or `herd:<code>`. */
   showing: string | null = null;
   private readonly element: HTMLElement;
+  private readonly options: DetailsPanelOptions;
 
-  constructor(element: HTMLElement) {
+  constructor(element: HTMLElement, options: DetailsPanelOptions = {}) {
     this.element = element;
+    this.options = options;
     element.classList.add('details');
     element.hidden = true;
+    element.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && !element.hidden) this.close();
+    });
   }
 
   async showParcel(
@@ -58,7 +70,7 @@ export class DetailsPanel {
       `${hectares(parcel.declaredAreaM2)} / ${hectares(status?.plantedAreaM2 ?? null)} (measured ${hectares(parcel.areaM2)})`,
     );
     facts.add('clear observations', String(status?.clearObservations ?? 0));
-    body.append(facts.element);
+    body.append(facts.element, ...this.loanLink(parcel.loanId ?? null));
     const observations = await getJson<ParcelObservations>(
       `/api/parcels/${parcel.id}/observations`,
     ).catch(() => null);
@@ -112,7 +124,7 @@ export class DetailsPanel {
       'counted now',
       state === null ? 'unknown' : `${state.headCount} (short ${state.shortfall})`,
     );
-    body.append(facts.element);
+    body.append(facts.element, ...this.loanLink(herd.loanId));
     if (counts !== null) {
       const chartBox = document.createElement('div');
       chartBox.className = 'chart';
@@ -162,6 +174,19 @@ export class DetailsPanel {
     this.chart = null;
     this.showing = null;
     this.element.hidden = true;
+  }
+
+  /** The pledged item's "Loan" link: its loan's collateral, coverage and report. */
+  private loanLink(loanId: string | null): HTMLElement[] {
+    if (loanId === null || this.options.loanLink === undefined) return [];
+    const { href, text } = this.options.loanLink(loanId);
+    const a = document.createElement('a');
+    a.className = 'details-loan';
+    a.href = href;
+    a.textContent = text;
+    const p = document.createElement('p');
+    p.append(a);
+    return [p];
   }
 
   private begin(title: string, showing: string): HTMLElement {

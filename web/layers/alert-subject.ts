@@ -51,7 +51,10 @@ export interface SubjectLayers {
  * Marks the alert's subject and answers the extent to zoom to: a tag's position from the
  * evidence (or its latest fix), the parcel, the herd's symbol, the farm; else the alert's farm.
  */
-export function showAlertSubject(alert: AlertWithHistory, layers: SubjectLayers): Extent | null {
+export function showAlertSubject(
+  alert: Pick<AlertWithHistory, 'subjectType' | 'subjectId' | 'farmId' | 'evidence'>,
+  layers: SubjectLayers,
+): Extent | null {
   const source = layers.selection.getSource();
   source?.clear();
   const extent = createEmpty();

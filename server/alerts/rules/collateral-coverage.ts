@@ -1,30 +1,43 @@
+import type { CollateralHerd, CollateralParcel, LoanCollateral } from '../../collateral/types.ts';
 import type { Condition, DurationParams } from '../types.ts';
 
-export interface CoverageInput {
-  readonly loanId: string;
-  readonly reference: string;
-  readonly currency: string;
-  /** Outstanding balance, in the loan's currency. */
-  readonly balance: number;
-  /** Each parcel: planted area (ha) x expected yield (t/ha) x price (per t). */
-  readonly parcels: ReadonlyArray<{
-    readonly parcelId: string;
-    readonly code: string;
-    readonly areaHa: number;
-    /** 'observed' when a scene measured the planted area, else 'declared'. */
-    readonly areaSource: 'observed' | 'declared';
-    readonly cropCode: number | null;
-    readonly tonnesPerHa: number | null;
-    readonly pricePerTonne: number | null;
-  }>;
-  /** Each herd: counted head x value per head. */
-  readonly herds: ReadonlyArray<{
-    readonly herdId: string;
-    readonly code: string;
-    readonly headCount: number;
-    readonly valuePerHead: number | null;
-  }>;
-}
+/**
+ * A loan's collateral as the collateral module values it (`server/collateral`): the alert only
+ * compares, so it can never disagree with `GET /api/loans/{id}/collateral` for the same moment.
+ */
+export type CoverageInput = Pick<
+  LoanCollateral,
+  | 'loanId'
+  | 'reference'
+  | 'currency'
+  | 'balance'
+  | 'cropValue'
+  | 'herdValue'
+  | 'totalValue'
+  | 'coverageRatio'
+  | 'unvalued'
+> & {
+  readonly parcels: ReadonlyArray<
+    Pick<
+      CollateralParcel,
+      | 'parcelId'
+      | 'code'
+      | 'valuedAreaM2'
+      | 'areaSource'
+      | 'declaredCropCode'
+      | 'tonnesPerHa'
+      | 'pricePerTonne'
+      | 'value'
+      | 'unvaluedReason'
+    >
+  >;
+  readonly herds: ReadonlyArray<
+    Pick<
+      CollateralHerd,
+      'herdId' | 'code' | 'countedHeadCount' | 'valuePerHead' | 'value' | 'unvaluedReason'
+    >
+  >;
+};
 
 export interface CoverageParams extends DurationParams {
   /** Collateral value / balance below this is a warning. */
@@ -41,25 +54,13 @@ export const coverageDefaults: CoverageParams = {
 };
 
 /**
- * Collateral coverage below threshold: (crop value + herd value) / balance `< minCoverageRatio`.
- * A parcel without yield or price, or a herd without value per head, is valued 0 and listed as
- * unvalued. A zero balance is covered.
+ * Collateral coverage below threshold: totalValue / balance `< minCoverageRatio` (critical below
+ * `criticalCoverageRatio`). The thresholds are compared with the exact ratio; the evidence shows
+ * the ratio rounded to 3 decimals as the API does. Unvalued items count 0 and are listed. A zero
+ * balance is covered.
  */
 export function evaluateCoverage(input: CoverageInput, params: CoverageParams): Condition {
-  const parcels = input.parcels.map((p) => ({
-    ...p,
-    value:
-      p.tonnesPerHa !== null && p.pricePerTonne !== null
-        ? round2(p.areaHa * p.tonnesPerHa * p.pricePerTonne)
-        : null,
-  }));
-  const herds = input.herds.map((h) => ({
-    ...h,
-    value: h.valuePerHead !== null ? round2(h.headCount * h.valuePerHead) : null,
-  }));
-  const cropValue = round2(parcels.reduce((n, p) => n + (p.value ?? 0), 0));
-  const herdValue = round2(herds.reduce((n, h) => n + (h.value ?? 0), 0));
-  const ratio = input.balance > 0 ? (cropValue + herdValue) / input.balance : Infinity;
+  const ratio = input.balance > 0 ? input.totalValue / input.balance : Infinity;
   const critical = ratio < params.criticalCoverageRatio;
   return {
     kind: 'collateral_coverage_below_threshold',
@@ -71,21 +72,32 @@ export function evaluateCoverage(input: CoverageInput, params: CoverageParams): 
     evidence: {
       balance: input.balance,
       currency: input.currency,
-      cropValue,
-      herdValue,
-      coverageRatio: Number.isFinite(ratio) ? Math.round(ratio * 1000) / 1000 : null,
+      cropValue: input.cropValue,
+      herdValue: input.herdValue,
+      totalValue: input.totalValue,
+      coverageRatio: input.coverageRatio,
       minCoverageRatio: params.minCoverageRatio,
-      parcels,
-      herds,
-      unvalued: [
-        ...parcels.filter((p) => p.value === null).map((p) => `parcel ${p.code}`),
-        ...herds.filter((h) => h.value === null).map((h) => `herd ${h.code}`),
-      ],
+      parcels: input.parcels.map((p) => ({
+        parcelId: p.parcelId,
+        code: p.code,
+        areaHa: p.valuedAreaM2 / 10_000,
+        areaSource: p.areaSource,
+        cropCode: p.declaredCropCode,
+        tonnesPerHa: p.tonnesPerHa,
+        pricePerTonne: p.pricePerTonne,
+        value: p.value,
+        unvaluedReason: p.unvaluedReason,
+      })),
+      herds: input.herds.map((h) => ({
+        herdId: h.herdId,
+        code: h.code,
+        headCount: h.countedHeadCount,
+        valuePerHead: h.valuePerHead,
+        value: h.value,
+        unvaluedReason: h.unvaluedReason,
+      })),
+      unvalued: [...input.unvalued],
     },
     evidenceKey: critical ? 'critical' : 'warning',
   };
-}
-
-function round2(n: number): number {
-  return Math.round(n * 100) / 100;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cannotVerifyDefaults, evaluateCannotVerify } from './cannot-verify.ts';
+import { totalCollateral, valueHerd, valueParcel } from '../../collateral/valuation.ts';
 import { coverageDefaults, evaluateCoverage } from './collateral-coverage.ts';
 import { cropMismatchDefaults, evaluateCropMismatch } from './crop-mismatch.ts';
 import { earlyHarvestDefaults, evaluateEarlyHarvest } from './early-harvest.ts';
@@ -146,37 +147,66 @@ describe('cannot_verify', () => {
 });
 
 describe('collateral_coverage_below_threshold', () => {
-  const run = (balance: number) =>
-    evaluateCoverage(
+  // The input is valued by the collateral module's own functions, as the sweep does.
+  const run = (balance: number) => {
+    const setting = <T>(value: T) => ({ validFrom: '2024-01-01', value });
+    const parcels = [
+      {
+        parcelId: 'p',
+        code: 'P-1',
+        valuedAreaM2: 100_000,
+        areaSource: 'observed' as const,
+        declaredCropCode: 1110,
+        ...valueParcel({
+          valuedAreaM2: 100_000,
+          declaredCropCode: 1110,
+          loanCurrency: 'EUR',
+          yield: setting(8),
+          price: setting({ pricePerTonne: 200, currency: 'EUR' }),
+        }),
+      },
+      {
+        parcelId: 'q',
+        code: 'P-2',
+        valuedAreaM2: 50_000,
+        areaSource: 'declared' as const,
+        declaredCropCode: 1500,
+        ...valueParcel({
+          valuedAreaM2: 50_000,
+          declaredCropCode: 1500,
+          loanCurrency: 'EUR',
+          yield: null,
+          price: setting({ pricePerTonne: 180, currency: 'EUR' }),
+        }),
+      },
+    ];
+    const herds = [
+      {
+        herdId: 'h',
+        code: 'H-1',
+        countedHeadCount: 20,
+        ...valueHerd({
+          countedHeadCount: 20,
+          loanCurrency: 'EUR',
+          herdValuePerHead: 1000,
+          herdCurrency: 'EUR',
+          portfolioValue: null,
+        }),
+      },
+    ];
+    return evaluateCoverage(
       {
         loanId: 'l',
         reference: 'L-1',
         currency: 'EUR',
         balance,
-        parcels: [
-          {
-            parcelId: 'p',
-            code: 'P-1',
-            areaHa: 10,
-            areaSource: 'observed',
-            cropCode: 1110,
-            tonnesPerHa: 8,
-            pricePerTonne: 200,
-          },
-          {
-            parcelId: 'q',
-            code: 'P-2',
-            areaHa: 5,
-            areaSource: 'declared',
-            cropCode: 1500,
-            tonnesPerHa: null,
-            pricePerTonne: 180,
-          },
-        ],
-        herds: [{ herdId: 'h', code: 'H-1', headCount: 20, valuePerHead: 1000 }],
+        parcels,
+        herds,
+        ...totalCollateral(parcels, herds, balance),
       },
       coverageDefaults,
     );
+  };
   // Collateral: 10 ha x 8 t/ha x 200 = 16 000 of crops, 20 x 1 000 = 20 000 of cattle: 36 000.
   it('values crops and herds and compares with the balance', () => {
     expect(run(30_000).active).toBe(false); // 1.2 exactly is covered
