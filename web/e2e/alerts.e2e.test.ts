@@ -13,6 +13,7 @@ import type { PortfolioFile } from '../../server/demo/portfolio-file.ts';
 import { demoPortfolioPath } from '../../server/demo/seed-demo-portfolio.ts';
 import {
   buildWebIfStale,
+  clickHerdSymbol,
   findChromium,
   HOW_TO_GET_CHROMIUM,
   launchChromium,
@@ -21,7 +22,6 @@ import {
   startE2eService,
   type E2eService,
 } from './harness.ts';
-import { HERD_OFFSET_PX } from '../style/herd-style.ts';
 
 const chromiumPath = findChromium();
 if (chromiumPath === null)
@@ -244,33 +244,7 @@ describe.skipIf(chromiumPath === null)('the alerts panel in Chromium', () => {
   it('shows a herd’s count against the pledge and its missing tags in the details panel', async () => {
     const page = await newPage();
     await openMapAs(page, service.url, KRT_OFFICER, service.passwords[KRT_OFFICER]!);
-    // Click the herd symbol of H-KRT-02 on the map.
-    const pixel = await page.evaluate(() => {
-      const probe = (globalThis as { __pledgewatch?: { bench?: unknown } }).__pledgewatch;
-      const bench = probe?.bench as {
-        map: {
-          getLayers(): { getArray(): { get(k: string): unknown; getSource(): unknown }[] };
-          getPixelFromCoordinate(c: number[]): number[];
-        };
-      };
-      const herds = bench.map
-        .getLayers()
-        .getArray()
-        .find((l) => l.get('name') === 'herds')!;
-      const feature = (
-        herds.getSource() as {
-          getFeatures(): {
-            get(k: string): unknown;
-            getGeometry(): { getCoordinates(): number[] };
-          }[];
-        }
-      )
-        .getFeatures()
-        .find((f) => f.get('code') === 'H-KRT-02')!;
-      return bench.map.getPixelFromCoordinate(feature.getGeometry().getCoordinates());
-    });
-    const box = await page.locator('#map').boundingBox();
-    await page.mouse.click(box!.x + pixel[0]!, box!.y + pixel[1]! + HERD_OFFSET_PX);
+    await clickHerdSymbol(page, 'H-KRT-02');
     await page.waitForFunction(
       () =>
         (

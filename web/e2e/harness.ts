@@ -18,6 +18,7 @@ import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/logger.ts';
 import { startService, type RunningService } from '../../server/main.ts';
 import { createTestDatabase, type TestDatabase } from '../../server/testing/databases.ts';
+import { HERD_OFFSET_PX } from '../style/herd-style.ts';
 
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const artifactsDir = path.join(projectRoot, 'test-artifacts', 'e2e');
@@ -194,4 +195,36 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   const file = path.join(artifactsDir, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+/** Clicks the herd's symbol on the map (drawn HERD_OFFSET_PX below the herd's anchor point). */
+export async function clickHerdSymbol(page: Page, herdCode: string): Promise<void> {
+  const pixel = await page.evaluate((code) => {
+    const probe = (globalThis as { __pledgewatch?: { bench?: unknown } }).__pledgewatch;
+    const bench = probe?.bench as {
+      map: {
+        getLayers(): { getArray(): { get(k: string): unknown; getSource(): unknown }[] };
+        getPixelFromCoordinate(c: number[]): number[];
+      };
+    };
+    const herds = bench.map
+      .getLayers()
+      .getArray()
+      .find((l) => l.get('name') === 'herds')!;
+    const feature = (
+      herds.getSource() as {
+        getFeatures(): {
+          get(k: string): unknown;
+          getGeometry(): { getCoordinates(): number[] };
+        }[];
+      }
+    )
+      .getFeatures()
+      .find((f) => f.get('code') === code);
+    if (feature === undefined) throw new Error(`no herd ${code} on the map`);
+    return bench.map.getPixelFromCoordinate(feature.getGeometry().getCoordinates());
+  }, herdCode);
+  const box = await page.locator('#map').boundingBox();
+  if (box === null) throw new Error('the map has no box on the page');
+  await page.mouse.click(box.x + pixel[0]!, box.y + pixel[1]! + HERD_OFFSET_PX);
 }

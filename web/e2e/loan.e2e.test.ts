@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoanCollateral } from '../api.ts';
 import { coverageAppearance } from '../details/coverage-level.ts';
 import { formatHectares, valueText } from '../details/loan-format.ts';
-import { HERD_OFFSET_PX } from '../style/herd-style.ts';
 import {
   buildWebIfStale,
+  clickHerdSymbol,
   findChromium,
   HOW_TO_GET_CHROMIUM,
   launchChromium,
@@ -391,33 +391,7 @@ describe.skipIf(chromiumPath === null)('the loan panel in Chromium', () => {
   it('opens the loan from its herd’s details', async () => {
     const page = await newPage();
     await openMapAs(page, service.url, KRT_OFFICER, service.passwords[KRT_OFFICER]!);
-    // Click the herd symbol of H-KRT-02 on the map (drawn HERD_OFFSET_PX below its anchor).
-    const pixel = await page.evaluate(() => {
-      const bench = (globalThis as { __pledgewatch?: { bench?: unknown } }).__pledgewatch
-        ?.bench as {
-        map: {
-          getLayers(): { getArray(): { get(k: string): unknown; getSource(): unknown }[] };
-          getPixelFromCoordinate(c: number[]): number[];
-        };
-      };
-      const herds = bench.map
-        .getLayers()
-        .getArray()
-        .find((l) => l.get('name') === 'herds')!;
-      const feature = (
-        herds.getSource() as {
-          getFeatures(): {
-            get(k: string): unknown;
-            getGeometry(): { getCoordinates(): number[] };
-          }[];
-        }
-      )
-        .getFeatures()
-        .find((f) => f.get('code') === 'H-KRT-02')!;
-      return bench.map.getPixelFromCoordinate(feature.getGeometry().getCoordinates());
-    });
-    const box = await page.locator('#map').boundingBox();
-    await page.mouse.click(box!.x + pixel[0]!, box!.y + pixel[1]! + HERD_OFFSET_PX);
+    await clickHerdSymbol(page, 'H-KRT-02');
     const link = page.locator('#details a.details-loan');
     await link.waitFor({ timeout: 10_000 });
     await expect(link.textContent()).resolves.toBe(`Loan ${LOAN}: collateral and report`);
