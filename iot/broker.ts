@@ -216,6 +216,32 @@ export async function createBroker<I extends object>(
   const sockets = new Set<net.Socket>();
   let closing = false;
 
+  /**
+   * Answers to aedes' authorizePublish, given outside any promise chain (an exception thrown by
+   * aedes must not become an unhandled rejection here) and all in one turn: the publishes of one
+   * committed batch are answered together, so the PUBACKs aedes writes to one connection leave in
+   * one socket write (mqtt-packet corks the stream until the next tick) instead of one each.
+   */
+  let answers: { callback: (error: Error | null) => void; error: Error | null }[] = [];
+  function answerLater(callback: (error: Error | null) => void, error: Error | null): void {
+    if (answers.length === 0) setImmediate(answerAll);
+    answers.push({ callback, error });
+  }
+  function answerAll(): void {
+    const due = answers;
+    answers = [];
+    let thrown: { error: unknown } | null = null;
+    for (const { callback, error } of due) {
+      try {
+        callback(error);
+      } catch (error) {
+        // The others are still answered; the first throw then surfaces as it would have alone.
+        thrown ??= { error };
+      }
+    }
+    if (thrown !== null) throw thrown.error;
+  }
+
   const aedes = await Aedes.createBroker({
     connectTimeout: options.connectTimeoutMs ?? 30_000,
 
@@ -312,12 +338,15 @@ export async function createBroker<I extends object>(
       } catch (error) {
         handled = Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
-      const tracked = handled.then(
+      handling.add(handled);
+      handled.then(
         () => {
+          handling.delete(handled);
           counters.publishesHandled++;
-          setImmediate(callback, null);
+          answerLater(callback, null);
         },
         (error: unknown) => {
+          handling.delete(handled);
           counters.publishesFailed++;
           logger.error('mqtt publish not handled: not acknowledged, closing the connection', {
             clientId,
@@ -326,14 +355,12 @@ export async function createBroker<I extends object>(
             isWill,
             error: messageOf(error),
           });
-          setImmediate(
+          answerLater(
             callback,
             new RefusalError(`publish to ${topic} not handled`, { cause: error }),
           );
         },
       );
-      handling.add(tracked);
-      void tracked.finally(() => handling.delete(tracked));
     },
 
     authorizeSubscribe(client, subscription, callback) {

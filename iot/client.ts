@@ -159,6 +159,8 @@ interface Link {
   readonly stream: MqttClient['stream'];
   readonly deliveries: Delivery[];
   broken: boolean;
+  /** PUBACKs are being gathered for one write (the stream is corked until the next tick). */
+  corked: boolean;
 }
 
 /**
@@ -281,7 +283,7 @@ export async function connectServiceClient(options: ServiceClientOptions): Promi
 
   function currentLink(): Link {
     if (link === null || link.stream !== client.stream) {
-      link = { stream: client.stream, deliveries: [], broken: false };
+      link = { stream: client.stream, deliveries: [], broken: false, corked: false };
     }
     return link;
   }
@@ -365,11 +367,23 @@ export async function connectServiceClient(options: ServiceClientOptions): Promi
       counters.acksDropped++;
       return;
     }
+    // The messages of one committed batch settle in the same turn: their PUBACKs go out in one
+    // socket write, not one each.
+    if (!on.corked) {
+      on.corked = true;
+      on.stream.cork();
+      process.nextTick(uncork, on);
+    }
     // PUBACK, MQTT 5 section 3.4: fixed header 0x40, remaining length 2, the packet identifier;
     // reason code and properties are omitted when the reason is 0x00 (success).
     on.stream.write(Buffer.from([0x40, 0x02, messageId >> 8, messageId & 0xff]));
     counters.acked++;
     failureStreak = 0;
+  }
+
+  function uncork(on: Link): void {
+    on.corked = false;
+    on.stream.uncork();
   }
 
   /** Closes the connection without acknowledging, so the broker redelivers on reconnect. */

@@ -23,28 +23,32 @@ export function parseJsonPayload(
   payload: Buffer,
   options: JsonPayloadOptions,
 ): Result<unknown, DecodeError> {
-  const fail = (value: unknown, message: string) =>
-    ({ ok: false, error: { code: 'invalid_payload', field: '', value, message } }) as const;
-
   if (payload.length > options.maxBytes) {
-    return fail(
+    return invalidPayload(
       payload.length,
       `payload ${payload.length} bytes exceeds the limit of ${options.maxBytes} bytes`,
     );
   }
-  if (payload.length === 0) return fail('', 'payload is empty: expected a JSON object');
+  if (payload.length === 0) return invalidPayload('', 'payload is empty: expected a JSON object');
   let text: string;
   try {
     text = utf8.decode(payload);
   } catch {
-    return fail(payload.subarray(0, excerptChars).toString('hex'), 'payload is not valid UTF-8');
+    return invalidPayload(
+      payload.subarray(0, excerptChars).toString('hex'),
+      'payload is not valid UTF-8',
+    );
   }
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return fail(excerpt(text), `payload is not valid JSON: ${reason}`);
+    return invalidPayload(excerpt(text), `payload is not valid JSON: ${reason}`);
   }
+}
+
+function invalidPayload(value: unknown, message: string): Result<never, DecodeError> {
+  return { ok: false, error: { code: 'invalid_payload', field: '', value, message } };
 }
 
 /** Narrows parsed JSON to a plain object, or says what it was instead. */

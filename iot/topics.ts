@@ -74,7 +74,25 @@ export const topicTable = [
 ] as const satisfies readonly TopicDefinition[];
 
 const byKind = new Map<TopicKind, TopicDefinition>(topicTable.map((t) => [t.kind, t]));
-const compiled = topicTable.map((t) => ({ ...t, segments: t.pattern.split('/') }));
+
+/** A table entry prepared for matching: its literal segments, and where each code sits. */
+interface CompiledTopic {
+  readonly kind: TopicKind;
+  readonly segmentCount: number;
+  readonly literals: readonly { readonly index: number; readonly text: string }[];
+  readonly codes: readonly { readonly index: number; readonly name: string }[];
+}
+
+const compiled: readonly CompiledTopic[] = topicTable.map((t) => {
+  const segments = t.pattern.split('/');
+  const literals: { index: number; text: string }[] = [];
+  const codes: { index: number; name: string }[] = [];
+  segments.forEach((segment, index) => {
+    if (segment.startsWith('{')) codes.push({ index, name: segment.slice(1, -1) });
+    else literals.push({ index, text: segment });
+  });
+  return { kind: t.kind, segmentCount: segments.length, literals, codes };
+});
 
 /** True when `segment` may stand for a farm, tag, camera or gateway code in a topic. */
 export function isTopicSegment(segment: string): boolean {
@@ -91,6 +109,9 @@ export function topicDirection(kind: TopicKind): TopicDirection {
  * Parses a concrete topic against the table. Returns null for a topic that is not in the table or
  * whose code segments break `codePattern` (empty, a wildcard, too long).
  *
+ * Runs on every message (twice on the embedded broker: the gateway policy, then the handler), so
+ * the literal segments are compared before any code segment is checked against its pattern.
+ *
  * @example
  * matchTopic('farms/F-KRT-01/tags/BE-0001/reading')
  * // { kind: 'tag_reading', farmId: 'F-KRT-01', tagId: 'BE-0001' }
@@ -98,23 +119,26 @@ export function topicDirection(kind: TopicKind): TopicDirection {
 export function matchTopic(topic: string): TopicMatch | null {
   const parts = topic.split('/');
   for (const definition of compiled) {
-    if (definition.segments.length !== parts.length) continue;
-    const params: Record<string, string> = {};
-    let matched = true;
-    for (let i = 0; i < parts.length && matched; i++) {
-      const expected = definition.segments[i] as string;
-      const actual = parts[i] as string;
-      if (expected.startsWith('{')) {
-        if (isTopicSegment(actual)) params[expected.slice(1, -1)] = actual;
-        else matched = false;
-      } else if (expected !== actual) {
-        matched = false;
+    if (definition.segmentCount !== parts.length || !hasLiterals(parts, definition)) continue;
+    const match: Record<string, string> = { kind: definition.kind };
+    let valid = true;
+    for (const { index, name } of definition.codes) {
+      const actual = parts[index] as string;
+      if (!isTopicSegment(actual)) {
+        valid = false;
+        break;
       }
+      match[name] = actual;
     }
     // The table's placeholders name exactly the fields of the match of that kind.
-    if (matched) return { kind: definition.kind, ...params } as TopicMatch;
+    if (valid) return match as unknown as TopicMatch;
   }
   return null;
+}
+
+function hasLiterals(parts: readonly string[], definition: CompiledTopic): boolean {
+  for (const { index, text } of definition.literals) if (parts[index] !== text) return false;
+  return true;
 }
 
 function build(kind: TopicKind, params: Record<string, string>): string {

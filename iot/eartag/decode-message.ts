@@ -1,7 +1,7 @@
 import { asJsonObject, parseJsonPayload } from '../json-payload.ts';
 import type { DecodeError, Result } from '../result.ts';
 import type { TopicMatch } from '../topics.ts';
-import { decodeEarTagReading } from './decode.ts';
+import { decodeEarTagReading, decodeReadingFields } from './decode.ts';
 import type { DecodeLimits, EarTagReading } from './reading.ts';
 
 /** The topics that carry ear-tag readings. */
@@ -67,7 +67,7 @@ export function decodeTagMessage(
         },
       };
     }
-    const reading = decodeEarTagReading({ ...object.value, tagId: match.tagId }, limits);
+    const reading = decodeReadingFields(object.value, match.tagId, limits);
     if (!reading.ok) return reading;
     return { ok: true, value: { readings: [reading.value], rejected: [] } };
   }

@@ -6,10 +6,11 @@
  * Methods, each writing one batch per transaction:
  * - the baseline: one parameterised `insert ... on conflict do nothing` per reading (naive code);
  * - a multi-row `insert ... values (...), (...)` of 1,000 rows per statement;
- * - `writeTagReadings` as the service calls it: COPY into a staging table then insert...select
- *   where the backend speaks COPY (PostgreSQL/TimescaleDB), one unnest() insert elsewhere (PGlite);
- * - on the server only, `writeTagReadings` forced onto the unnest path, to compare COPY and unnest
- *   on the same server;
+ * - `writeTagReadings` on its COPY path where the backend speaks COPY (PostgreSQL/TimescaleDB):
+ *   COPY into a staging table then insert...select (the service takes it for batches of
+ *   `copyMinRows` and more), and its unnest() insert elsewhere (PGlite);
+ * - on the server only, `writeTagReadings` forced onto the unnest path (the service's path for
+ *   smaller batches), to compare COPY and unnest on the same server;
  * - a re-send of readings that are all stored already (the idempotent path a retry takes).
  *
  * Each measurement starts from an emptied table (truncate, not timed) and writes the same readings:
@@ -108,9 +109,11 @@ const multiRowValues: Method = {
     }),
 };
 
-/** writeTagReadings exactly as the service calls it: the backend picks COPY or unnest. */
-function writeAsService(storage: Storage, batch: readonly TagReading[]): Promise<number> {
-  return storage.transaction(async (tx) => (await writeTagReadings(tx, batch)).inserted);
+/** writeTagReadings on COPY where the backend has it, whatever the batch size; unnest elsewhere. */
+function writePreferringCopy(storage: Storage, batch: readonly TagReading[]): Promise<number> {
+  return storage.transaction(
+    async (tx) => (await writeTagReadings(tx, batch, { copyMinRows: 0 })).inserted,
+  );
 }
 
 /** writeTagReadings on a transaction that hides copyFrom, so it takes the unnest path. */
@@ -133,13 +136,13 @@ function methodsFor(storage: Storage): Method[] {
         id: 'write-unnest',
         label: 'writeTagReadings: unnest',
         mode: 'fresh',
-        write: writeAsService,
+        write: writePreferringCopy,
       },
       {
         id: 'resend-unnest',
         label: 're-send, all duplicates: writeTagReadings unnest',
         mode: 'resend',
-        write: writeAsService,
+        write: writePreferringCopy,
       },
     ];
   }
@@ -150,7 +153,7 @@ function methodsFor(storage: Storage): Method[] {
       id: 'write-copy',
       label: 'writeTagReadings: COPY → stage → insert...select',
       mode: 'fresh',
-      write: writeAsService,
+      write: writePreferringCopy,
     },
     {
       id: 'write-unnest',
@@ -162,7 +165,7 @@ function methodsFor(storage: Storage): Method[] {
       id: 'resend-copy',
       label: 're-send, all duplicates: writeTagReadings COPY',
       mode: 'resend',
-      write: writeAsService,
+      write: writePreferringCopy,
     },
     {
       id: 'resend-unnest',
@@ -324,7 +327,7 @@ async function measure(
     // Not timed: store every reading first, so the timed pass finds nothing new.
     for (const batch of batches) {
       options.signal.throwIfAborted();
-      await writeAsService(storage, batch);
+      await writePreferringCopy(storage, batch);
     }
   }
   let inserted = 0;

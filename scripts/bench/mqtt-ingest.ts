@@ -253,6 +253,8 @@ interface Extra {
   readonly pubackP50Ms: number | null;
   readonly pubackP99Ms: number | null;
   readonly cpuCores: number;
+  /** The service's CPU time per message (reading) over the measurement, µs. */
+  readonly cpuUsPerMessage: number;
   readonly rssPeakMb: number;
   /** mosquitto's CPU over the measurement (cores); null for the embedded broker. */
   readonly brokerCpuCores: number | null;
@@ -369,6 +371,7 @@ async function measureCase(
       pubackP50Ms: reply.ackLagP50Ms,
       pubackP99Ms: reply.ackLagP99Ms,
       cpuCores: use.cpuCores,
+      cpuUsPerMessage: count > 0 ? (use.cpuCores * wallMs * 1000) / count : 0,
       rssPeakMb: use.rssPeakMb,
       brokerCpuCores,
       publisherCpuCores: reply.cpuCores,
@@ -429,7 +432,7 @@ async function measureGroup(
           (extra.lagP99Ms === null
             ? ''
             : `, commit lag p50 ${extra.lagP50Ms?.toFixed(1)} ms p99 ${extra.lagP99Ms.toFixed(1)} ms`) +
-          `, CPU ${extra.cpuCores.toFixed(2)} cores, RSS peak ${extra.rssPeakMb.toFixed(0)} MB` +
+          `, CPU ${extra.cpuCores.toFixed(2)} cores (${extra.cpuUsPerMessage.toFixed(0)} µs/msg), RSS peak ${extra.rssPeakMb.toFixed(0)} MB` +
           (sample.stoppedByTimeCap ? ' (time cap)' : ''),
       );
     }
@@ -467,6 +470,7 @@ function extraTable(
       'PUBACK p50',
       'p99',
       'service CPU',
+      'µs/reading',
       'service RSS peak',
       'mosquitto CPU',
       'publishers CPU',
@@ -484,6 +488,7 @@ function extraTable(
         fmtMs(medianOf(mine.map((e) => e.pubackP50Ms))),
         fmtMs(medianOf(mine.map((e) => e.pubackP99Ms))),
         cores(medianOf(mine.map((e) => e.cpuCores))),
+        (medianOf(mine.map((e) => e.cpuUsPerMessage)) ?? 0).toFixed(0),
         `${formatCount(Math.max(...mine.map((e) => e.rssPeakMb)))} MB`,
         cores(medianOf(mine.map((e) => e.brokerCpuCores))),
         cores(medianOf(mine.map((e) => e.publisherCpuCores))),
@@ -491,7 +496,7 @@ function extraTable(
       ]);
     }
   }
-  return renderTable(rows, [false, true, true, true, true, true, true, true, true, true]);
+  return renderTable(rows, [false, true, true, true, true, true, true, true, true, true, true]);
 }
 
 async function run(options: BenchOptions): Promise<SuiteResult> {
@@ -646,7 +651,9 @@ async function run(options: BenchOptions): Promise<SuiteResult> {
       `The paced case offers ${formatCount(sizes.pacedRatePerSecond)} readings/s in total (the p99 lag ` +
         `target applies there); the unpaced cases publish as fast as acknowledged.`,
       `Service CPU: process.cpuUsage() of this process over the measurement / wall time (1.00 = one ` +
-        `core; with the embedded broker it includes aedes); RSS: peak sampled every 25 ms.`,
+        `core; with the embedded broker it includes aedes), and that CPU time per message ` +
+        `(µs/reading; the baseline's counting subscriber runs in this process too); RSS: peak ` +
+        `sampled every 25 ms.`,
       `Median and min–max of ${sizes.repetitions} repetition(s), cases round-robin; every end-to-end ` +
         `measurement is checked against count(*) of tag_readings.`,
     ],

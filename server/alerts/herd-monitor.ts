@@ -91,6 +91,8 @@ export class HerdMonitor {
   #toApply: ObservedCondition[][] = [];
   #applying: Promise<void> | null = null;
   #loaded = false;
+  /** Per pledge, what every reading of its tag needs again: emptied when settings reload. */
+  #perPledge = new WeakMap<Pledge, PledgeRules>();
 
   constructor(options: HerdMonitorOptions) {
     this.#engine = options.engine;
@@ -108,6 +110,7 @@ export class HerdMonitor {
   async reload(): Promise<void> {
     const db = this.#engine.storage;
     this.#settings.replace(await loadRuleSettings(db));
+    this.#perPledge = new WeakMap();
     const { rows } = await db.query<{
       ear_tag_id: string;
       tag_code: string;
@@ -267,7 +270,7 @@ export class HerdMonitor {
       if (reading.lat === 0 && reading.lon === 0) continue;
       const observedAt = reading.observedAt.toISOString();
       for (const pledge of pledges) {
-        const chain = chainOf(pledge);
+        const rules = this.#rulesOf(pledge);
         if (this.#index.hasFarm(pledge.farmId)) {
           const update = this.#tracker.update(pledge.earTagId, pledge.farmId, [
             reading.lon,
@@ -276,7 +279,10 @@ export class HerdMonitor {
           if (update.changed && !update.inside) {
             this.#outsideSince.set(pledge.earTagId, observedAt);
             const exits = this.#exits.get(pledge.herdId) ?? [];
-            exits.push({ tagCode: pledge.tagCode, exitedAt: observedAt });
+            exits.push({
+              tagCode: pledge.tagCode,
+              exitedAt: observedAt,
+            });
             this.#exits.set(pledge.herdId, exits);
             herdsWithExits.set(pledge.herdId, pledge);
           } else if (update.changed && update.inside) {
@@ -287,13 +293,9 @@ export class HerdMonitor {
           }
           // The common case, a tag inside and already known inside, says nothing new: skip it.
           const quiet =
-            update.inside &&
-            !update.changed &&
-            this.#sent.get(`ear_tag|${pledge.earTagId}|tag_outside_geofence`) === 'inactive';
-          const params = quiet
-            ? null
-            : this.#settings.resolve<TagOutsideParams>('tag_outside_geofence', chain);
-          if (params !== null) {
+            update.inside && !update.changed && this.#sent.get(rules.outsideKey) === 'inactive';
+          if (!quiet) {
+            const params = rules.tagOutside();
             this.#offer(
               conditions,
               evaluateTagOutside(
@@ -316,42 +318,52 @@ export class HerdMonitor {
             );
           }
         }
-        if (reading.batteryPct !== null && reading.batteryPct !== undefined) {
-          const params = this.#settings.resolve<BatteryParams>('battery_low', chain);
-          this.#offer(
-            conditions,
-            evaluateBattery(
-              {
-                earTagId: pledge.earTagId,
-                tagCode: pledge.tagCode,
-                batteryPct: reading.batteryPct,
-                observedAt,
-              },
+        const batteryPct = reading.batteryPct;
+        if (batteryPct !== null && batteryPct !== undefined) {
+          const params = rules.battery();
+          // A good battery whose alert is known inactive says nothing new (as `#offer` would find).
+          const quietBattery =
+            batteryPct >= params.batteryLowPct && this.#sent.get(rules.batteryKey) === 'inactive';
+          if (!quietBattery) {
+            this.#offer(
+              conditions,
+              evaluateBattery(
+                {
+                  earTagId: pledge.earTagId,
+                  tagCode: pledge.tagCode,
+                  batteryPct,
+                  observedAt,
+                },
+                params,
+              ),
+              pledge,
               params,
-            ),
-            pledge,
-            params,
-          );
+            );
+          }
         }
-        if (reading.temperatureC !== null && reading.temperatureC !== undefined) {
-          const params = this.#settings.resolve<TemperatureParams>(
-            'temperature_out_of_range',
-            chain,
-          );
-          this.#offer(
-            conditions,
-            evaluateTemperature(
-              {
-                earTagId: pledge.earTagId,
-                tagCode: pledge.tagCode,
-                temperatureC: reading.temperatureC,
-                observedAt,
-              },
+        const temperatureC = reading.temperatureC;
+        if (temperatureC !== null && temperatureC !== undefined) {
+          const params = rules.temperature();
+          const quietTemperature =
+            temperatureC >= params.minC &&
+            temperatureC <= params.maxC &&
+            this.#sent.get(rules.temperatureKey) === 'inactive';
+          if (!quietTemperature) {
+            this.#offer(
+              conditions,
+              evaluateTemperature(
+                {
+                  earTagId: pledge.earTagId,
+                  tagCode: pledge.tagCode,
+                  temperatureC,
+                  observedAt,
+                },
+                params,
+              ),
+              pledge,
               params,
-            ),
-            pledge,
-            params,
-          );
+            );
+          }
         }
       }
     }
@@ -363,6 +375,16 @@ export class HerdMonitor {
       this.#offer(conditions, this.#massExit(herdId, pledge.herdCode, params), pledge, params);
     }
     if (conditions.length > 0) this.#apply(conditions);
+  }
+
+  /** The pledge's condition keys and rule params, resolved once per settings load. */
+  #rulesOf(pledge: Pledge): PledgeRules {
+    let rules = this.#perPledge.get(pledge);
+    if (rules === undefined) {
+      rules = pledgeRules(pledge, this.#settings);
+      this.#perPledge.set(pledge, rules);
+    }
+    return rules;
   }
 
   #massExit(herdId: string, herdCode: string, params: MassExitParams): Condition {
@@ -548,6 +570,38 @@ export class HerdMonitor {
     await this.#engine.applyConditions(conditions);
     await this.#engine.promoteDue();
   }
+}
+
+/**
+ * What the readings of one pledged tag need for its per-reading rules: the condition keys as
+ * `#offer` builds them, and each rule's params, resolved on first use (a tag that never reports a
+ * temperature never resolves its temperature params).
+ */
+interface PledgeRules {
+  readonly outsideKey: string;
+  readonly batteryKey: string;
+  readonly temperatureKey: string;
+  tagOutside(): TagOutsideParams;
+  battery(): BatteryParams;
+  temperature(): TemperatureParams;
+}
+
+function pledgeRules(pledge: Pledge, settings: RuleSettings): PledgeRules {
+  const chain = chainOf(pledge);
+  const key = (kind: string): string => `ear_tag|${pledge.earTagId}|${kind}`;
+  let tagOutside: TagOutsideParams | undefined;
+  let battery: BatteryParams | undefined;
+  let temperature: TemperatureParams | undefined;
+  return {
+    outsideKey: key('tag_outside_geofence'),
+    batteryKey: key('battery_low'),
+    temperatureKey: key('temperature_out_of_range'),
+    tagOutside: () =>
+      (tagOutside ??= settings.resolve<TagOutsideParams>('tag_outside_geofence', chain)),
+    battery: () => (battery ??= settings.resolve<BatteryParams>('battery_low', chain)),
+    temperature: () =>
+      (temperature ??= settings.resolve<TemperatureParams>('temperature_out_of_range', chain)),
+  };
 }
 
 function chainOf(pledge: Pledge): ScopeChain {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { testBackends } from '../testing/databases.ts';
 import { migrate } from './migrate.ts';
 import type { Storage } from './storage.ts';
-import { escapeCopyText, writeTagReadings, type TagReading } from './tag-readings.ts';
+import { copyMinRows, escapeCopyText, writeTagReadings, type TagReading } from './tag-readings.ts';
 import { insertMinimalFarm } from '../testing/minimal-farm.ts';
 
 function readings(farmId: string, count: number, startMs = Date.UTC(2026, 10, 1)): TagReading[] {
@@ -89,6 +89,43 @@ describe.each(testBackends)('writeTagReadings on $name', (backend) => {
         activity: null,
         battery_pct: 100,
         rssi: null,
+      },
+    ]);
+  });
+
+  it('stores odd tag codes exactly in a batch big enough for COPY too', async () => {
+    storage = await backend.open();
+    await migrate(storage);
+    const farmId = await insertMinimalFarm(storage);
+    const odd: TagReading = {
+      tagCode: 'odd\ttag\\with\nescapes\r',
+      observedAt: new Date('2026-11-01T10:00:00.123Z'),
+      farmId,
+      gatewayId: null,
+      lat: 50.0012345,
+      lon: 3.0054321,
+      temperatureC: null,
+      activity: 0.5,
+      batteryPct: null,
+      rssi: -80.5,
+    };
+    const batch = [...readings(farmId, copyMinRows), odd];
+    const result = await storage.transaction((tx) => writeTagReadings(tx, batch));
+    expect(result).toEqual({ inserted: copyMinRows + 1, duplicates: 0 });
+    const { rows } = await storage.query(
+      `select tag_code, observed_at, lat, lon, temperature_c, activity, battery_pct, rssi
+         from tag_readings where tag_code like 'odd%'`,
+    );
+    expect(rows).toEqual([
+      {
+        tag_code: odd.tagCode,
+        observed_at: odd.observedAt,
+        lat: 50.0012345,
+        lon: 3.0054321,
+        temperature_c: null,
+        activity: 0.5,
+        battery_pct: null,
+        rssi: -80.5,
       },
     ]);
   });

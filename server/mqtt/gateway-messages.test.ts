@@ -128,4 +128,65 @@ describe('LastFixCache', () => {
     expect(cache.get('B')).toBeNull();
     await cache.load(['A', 'C']);
   });
+
+  it('evicts in least-recently-used order when full, however many tags pass through', () => {
+    const storage = {
+      query: () => Promise.resolve({ rows: [], rowCount: 0 }),
+    } as unknown as Storage;
+    const cache = new LastFixCache(storage, { maxTags: 1_000 });
+    const fix = (lat: number) => ({ observedAt: now, lat, lon: 1 });
+    for (let i = 0; i < 50_000; i++) {
+      cache.set(`T-${i}`, fix(i));
+      // Tag 0 stays in use, so it is never the least recently used.
+      if (i % 100 === 0) cache.get('T-0');
+    }
+    expect(cache.size).toBe(1_000);
+    expect(cache.get('T-0')).toEqual(fix(0));
+    expect(cache.get('T-49000')).toBeNull();
+    expect(cache.get('T-49001')).toEqual(fix(49_001));
+    expect(cache.hasAll(['T-0', 'T-49999'])).toBe(true);
+    expect(cache.hasAll(['T-0', 'T-1'])).toBe(false);
+  });
+
+  it('looks new tags up one query at a time, gathering those that arrive meanwhile', async () => {
+    const queried: string[][] = [];
+    const answers: (() => void)[] = [];
+    const storage = {
+      query: (_sql: string, params: unknown[] = []) => {
+        queried.push(params[0] as string[]);
+        return new Promise((resolve) =>
+          answers.push(() =>
+            resolve({
+              rows: (params[0] as string[])
+                .filter((tag) => tag !== 'NEW-3')
+                .map((tag) => ({ tag_code: tag, observed_at: at(5), lat: 2, lon: 2 })),
+              rowCount: 0,
+            }),
+          ),
+        );
+      },
+    } as unknown as Storage;
+    const cache = new LastFixCache(storage);
+    const first = cache.load(['NEW-1', 'NEW-2']);
+    const again = cache.load(['NEW-2']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(queried).toEqual([['NEW-1', 'NEW-2']]);
+    // While that query runs, later tags wait for the next one, together.
+    const later = [cache.load(['NEW-3']), cache.load(['NEW-4', 'NEW-1'])];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(queried).toHaveLength(1);
+    expect(cache.hasAll(['NEW-1'])).toBe(false);
+    answers.shift()?.();
+    await Promise.all([first, again]);
+    expect(cache.get('NEW-2')).toEqual({ observedAt: new Date(at(5)), lat: 2, lon: 2 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(queried).toEqual([
+      ['NEW-1', 'NEW-2'],
+      ['NEW-3', 'NEW-4'],
+    ]);
+    answers.shift()?.();
+    await Promise.all(later);
+    expect(cache.get('NEW-3')).toBeNull();
+    expect(cache.hasAll(['NEW-1', 'NEW-2', 'NEW-3', 'NEW-4'])).toBe(true);
+  });
 });

@@ -9,6 +9,7 @@ import {
   type AnimalDetector,
   type DecodeError,
   type EarTagReading,
+  type TagMessage,
   type TopicMatch,
 } from '../../iot/index.ts';
 import type { CameraCount } from '../db/camera-counts.ts';
@@ -44,19 +45,103 @@ export interface GatewayMessageHandlerOptions {
   readonly frameCounter?: Pick<AnimalDetector, 'countAnimals'> | null;
 }
 
+/** One message as received: what every rejection of it repeats. */
+interface Received {
+  readonly origin: MessageOrigin;
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly receivedAt: Date;
+}
+
+/** What a message asks to store, before the gateway is marked as seen. */
+type WorkRows = Omit<IngestWork, 'gatewaySeen'>;
+
+type TagTopicMatch = Extract<TopicMatch, { kind: 'tag_reading' | 'tag_batch' }>;
+
+type Implausible = Exclude<ReturnType<typeof checkFixPlausibility>, { ok: true }>;
+
+/** Shared by the many messages that have no rows of a kind (never mutated). */
+const none: readonly never[] = Object.freeze([]);
+
+function rejection(
+  received: Received,
+  code: string,
+  reason: string,
+  details: Record<string, unknown> | null = null,
+  raw: Buffer = received.payload,
+): Rejection {
+  const { origin } = received;
+  return {
+    source: 'mqtt',
+    topic: received.topic,
+    clientId: origin.clientId,
+    farmId: origin.farmId,
+    gatewayId: origin.gatewayId,
+    payload: raw,
+    reasonCode: code,
+    reason,
+    details,
+    receivedAt: received.receivedAt,
+  };
+}
+
+function refusal(
+  received: Received,
+  code: string,
+  reason: string,
+  details: Record<string, unknown> | null = null,
+): WorkRows {
+  return {
+    readings: none,
+    cameraCounts: none,
+    rejections: [rejection(received, code, reason, details)],
+  };
+}
+
+function refuseWhole(received: Received, error: DecodeError): WorkRows {
+  return refusal(received, error.code, error.message, { field: error.field });
+}
+
 /**
  * Turns one uplink message into stored rows: good readings and counts, and for everything refused
  * a rejection with the raw payload and the reason. Resolves once all of it is committed, so the
  * caller may acknowledge the message; it never rejects for bad input (bad input is stored), only
  * when storing fails.
+ *
+ * Ear-tag readings, nearly all the traffic, take a short path: decoded and checked in the same
+ * turn they arrive when their tags' last fixes are cached, with no promise but the batcher's.
  */
 export function createGatewayMessageHandler(options: GatewayMessageHandlerOptions) {
   const { storage, batcher, maxPayloadBytes, logger } = options;
   const now = options.now ?? (() => new Date());
   const cameraIds = new Map<string, string | null>();
   const lastFixes = new LastFixCache(storage, { maxTags: options.lastFixCacheSize });
-  const maxSpeedKmh = options.maxAnimalSpeedKmh;
+  const plausibility = { maxSpeedKmh: options.maxAnimalSpeedKmh };
   const frameCounter = options.frameCounter ?? null;
+  const sizeLimit = { maxBytes: maxPayloadBytes };
+
+  function decodeLimitsAt(receivedAt: Date) {
+    return {
+      maxFutureSkewMs: defaultDecodeLimits.maxFutureSkewMs,
+      maxAgeMs: defaultDecodeLimits.maxAgeMs,
+      now: receivedAt,
+    };
+  }
+
+  /** Hands the rows to the batcher, marking the gateway as seen; resolves once committed. */
+  function submit(received: Received, rows: WorkRows): Promise<void> {
+    const { gatewayId } = received.origin;
+    return batcher.submit(
+      gatewayId === null
+        ? rows
+        : {
+            readings: rows.readings,
+            cameraCounts: rows.cameraCounts,
+            rejections: rows.rejections,
+            gatewaySeen: { gatewayId, at: received.receivedAt },
+          },
+    );
+  }
 
   /**
    * Splits decoded readings (with their index in the message) into plausible ones and
@@ -65,23 +150,20 @@ export function createGatewayMessageHandler(options: GatewayMessageHandlerOption
    */
   function checkPlausible(readings: readonly { reading: EarTagReading; index: number }[]): {
     accepted: { reading: EarTagReading; index: number }[];
-    refused: {
-      index: number;
-      tagId: string;
-      verdict: Exclude<ReturnType<typeof checkFixPlausibility>, { ok: true }>;
-    }[];
+    refused: { index: number; tagId: string; verdict: Implausible }[];
   } {
     const accepted: { reading: EarTagReading; index: number }[] = [];
-    const refused: ReturnType<typeof checkPlausible>['refused'] = [];
-    const inTimeOrder = [...readings].sort(
-      (a, b) =>
-        a.reading.observedAt.getTime() - b.reading.observedAt.getTime() || a.index - b.index,
-    );
+    const refused: { index: number; tagId: string; verdict: Implausible }[] = [];
+    const inTimeOrder =
+      readings.length < 2
+        ? readings
+        : [...readings].sort(
+            (a, b) =>
+              a.reading.observedAt.getTime() - b.reading.observedAt.getTime() || a.index - b.index,
+          );
     for (const item of inTimeOrder) {
       const { reading } = item;
-      const verdict = checkFixPlausibility(lastFixes.get(reading.tagId), reading, {
-        maxSpeedKmh,
-      });
+      const verdict = checkFixPlausibility(lastFixes.get(reading.tagId), reading, plausibility);
       if (!verdict.ok) {
         refused.push({ index: item.index, tagId: reading.tagId, verdict });
         continue;
@@ -96,7 +178,7 @@ export function createGatewayMessageHandler(options: GatewayMessageHandlerOption
       }
       accepted.push(item);
     }
-    accepted.sort((a, b) => a.index - b.index);
+    if (accepted.length > 1) accepted.sort((a, b) => a.index - b.index);
     return { accepted, refused };
   }
 
@@ -114,202 +196,201 @@ export function createGatewayMessageHandler(options: GatewayMessageHandlerOption
     return cameraIds.get(key) ?? null;
   }
 
-  return async function handleGatewayMessage(
+  function handleTagMessage(received: Received, match: TagTopicMatch): Promise<void> {
+    const decoded = decodeTagMessage(
+      match,
+      received.payload,
+      decodeLimitsAt(received.receivedAt),
+      sizeLimit,
+    );
+    if (!decoded.ok) return submit(received, refuseWhole(received, decoded.error));
+    const message = decoded.value;
+    const tags = message.readings.map((r) => r.tagId);
+    if (lastFixes.hasAll(tags)) return submit(received, tagRows(received, match, message));
+    return lastFixes.load(tags).then(() => submit(received, tagRows(received, match, message)));
+  }
+
+  /** The rows of a decoded ear-tag message, once its tags' last fixes are in the cache. */
+  function tagRows(received: Received, match: TagTopicMatch, message: TagMessage): WorkRows {
+    const isBatch = match.kind === 'tag_batch';
+    const { origin } = received;
+    // The good readings keep their index in the message: the items not rejected, in order.
+    const rejectedIndexes =
+      message.rejected.length === 0 ? null : new Set(message.rejected.map((r) => r.index));
+    let next = 0;
+    const decodedReadings = message.readings.map((reading) => {
+      while (rejectedIndexes?.has(next) === true) next += 1;
+      return { reading, index: next++ };
+    });
+    const { accepted, refused } = checkPlausible(decodedReadings);
+    const readings = accepted.map(({ reading: r }): TagReading => ({
+      tagCode: r.tagId,
+      observedAt: r.observedAt,
+      farmId: origin.farmId,
+      gatewayId: origin.gatewayId,
+      lat: r.lat,
+      lon: r.lon,
+      temperatureC: r.temperatureC,
+      activity: r.activity,
+      batteryPct: r.batteryPct,
+      rssi: r.rssi,
+    }));
+    if (message.rejected.length === 0 && refused.length === 0) {
+      return { readings, cameraCounts: none, rejections: none };
+    }
+    // One bad item of a batch is stored on its own, with its index; the good ones go on.
+    const items = isBatch ? batchItems(received.payload) : [];
+    const rawItem = (index: number): Buffer =>
+      isBatch ? Buffer.from(JSON.stringify(items[index] ?? null)) : received.payload;
+    return {
+      readings,
+      cameraCounts: none,
+      rejections: [
+        ...message.rejected.map(({ index, error }) =>
+          rejection(
+            received,
+            error.code,
+            error.message,
+            { index, field: error.field },
+            rawItem(index),
+          ),
+        ),
+        ...refused.map(({ index, tagId, verdict }) =>
+          rejection(
+            received,
+            verdict.code,
+            isBatch
+              ? `readings[${index}] (tag ${tagId}): ${verdict.message}`
+              : `tag ${tagId}: ${verdict.message}`,
+            {
+              ...(isBatch ? { index } : {}),
+              tagId,
+              speedKmh: verdict.speedKmh === null ? null : Math.round(verdict.speedKmh * 10) / 10,
+              limitKmh: verdict.limitKmh,
+              distanceM: Math.round(verdict.distanceM),
+              elapsedMs: verdict.elapsedMs,
+            },
+            rawItem(index),
+          ),
+        ),
+      ],
+    };
+  }
+
+  /** Every message but ear-tag readings: camera counts and frames, gateway status, the rest. */
+  async function otherRows(received: Received, match: TopicMatch | null): Promise<WorkRows> {
+    const { origin, topic, payload, receivedAt } = received;
+    if (match === null) {
+      return refusal(
+        received,
+        'unknown_topic',
+        `topic ${topic} is not one of PledgeWatch's topics`,
+      );
+    }
+    if (match.kind === 'camera_count') {
+      const decoded = decodeCameraCount(match, payload, decodeLimitsAt(receivedAt), sizeLimit);
+      if (!decoded.ok) return refuseWhole(received, decoded.error);
+      const cameraId = await cameraIdFor(origin.farmId, match.cameraId);
+      if (cameraId === null) {
+        return refusal(
+          received,
+          'unknown_device',
+          `camera ${match.cameraId} is not registered on this farm`,
+        );
+      }
+      const count = decoded.value;
+      return {
+        readings: none,
+        cameraCounts: [
+          {
+            cameraId,
+            farmId: origin.farmId,
+            observedAt: count.observedAt,
+            species: count.species,
+            headCount: count.headCount,
+            confidence: count.confidence,
+            zone: count.zone,
+            source: 'gateway',
+          } satisfies CameraCount,
+        ],
+        rejections: none,
+      };
+    }
+    if (match.kind === 'gateway_status') {
+      const decoded = decodeGatewayStatus(match, payload, decodeLimitsAt(receivedAt), sizeLimit);
+      if (!decoded.ok) return refuseWhole(received, decoded.error);
+      logger.info('gateway status', { gateway: match.gatewayId, status: decoded.value.status });
+      return { readings: none, cameraCounts: none, rejections: none };
+    }
+    if (match.kind === 'camera_frame') {
+      if (frameCounter === null) {
+        const reason =
+          'camera frames are not counted: no detector is configured (PW_CAMERA_DETECTOR_MODEL)';
+        return refusal(received, 'not_supported', reason);
+      }
+      // An unregistered camera is refused before the detector spends time on its frame.
+      const cameraId = await cameraIdFor(origin.farmId, match.cameraId);
+      if (cameraId === null) {
+        return refusal(
+          received,
+          'unknown_device',
+          `camera ${match.cameraId} is not registered on this farm`,
+        );
+      }
+      // Rejects with DetectorBusyError when the detector's queue is full: not acknowledged.
+      const counted = await frameCounter.countAnimals(payload);
+      if (!counted.ok) {
+        const { code, message, field } = counted.error;
+        return refusal(received, code, message, { field });
+      }
+      const result = counted.value;
+      logger.debug('camera frame counted', {
+        camera: match.cameraId,
+        counts: result.counts,
+        totalMs: Math.round(result.timingsMs.total),
+      });
+      // One row per species the detector knows, zeros included: no cattle seen is a count.
+      // A frame carries no time of its own: it is counted as of its arrival.
+      return {
+        readings: none,
+        cameraCounts: detectorSpecies.map((species): CameraCount => ({
+          cameraId,
+          farmId: origin.farmId,
+          observedAt: receivedAt,
+          species,
+          headCount: result.counts[species],
+          confidence: result.confidenceBySpecies[species],
+          zone: null,
+          source: 'detector',
+        })),
+        rejections: none,
+      };
+    }
+    // Commands are ours to send (ear-tag topics never come here).
+    return refusal(
+      received,
+      'not_supported',
+      `topic ${topic} is for the service to publish, not gateways`,
+    );
+  }
+
+  return function handleGatewayMessage(
     origin: MessageOrigin,
     topic: string,
     payload: Buffer,
   ): Promise<void> {
-    const receivedAt = now();
-    const limits = { ...defaultDecodeLimits, now: receivedAt };
-    const reject = (
-      code: string,
-      reason: string,
-      details: Record<string, unknown> | null = null,
-      raw: Buffer = payload,
-    ): Rejection => ({
-      source: 'mqtt',
-      topic,
-      clientId: origin.clientId,
-      farmId: origin.farmId,
-      gatewayId: origin.gatewayId,
-      payload: raw,
-      reasonCode: code,
-      reason,
-      details,
-      receivedAt,
-    });
-    const refuseWhole = (error: DecodeError): IngestWork => ({
-      readings: [],
-      cameraCounts: [],
-      rejections: [reject(error.code, error.message, { field: error.field })],
-    });
-    const seen =
-      origin.gatewayId === null ? undefined : { gatewayId: origin.gatewayId, at: receivedAt };
-
-    const match: TopicMatch | null = matchTopic(topic);
-    let work: IngestWork;
-    if (match === null) {
-      work = {
-        readings: [],
-        cameraCounts: [],
-        rejections: [reject('unknown_topic', `topic ${topic} is not one of PledgeWatch's topics`)],
-      };
-    } else if (match.kind === 'tag_reading' || match.kind === 'tag_batch') {
-      const decoded = decodeTagMessage(match, payload, limits, { maxBytes: maxPayloadBytes });
-      if (!decoded.ok) {
-        work = refuseWhole(decoded.error);
-      } else {
-        const items = match.kind === 'tag_batch' ? batchItems(payload) : [];
-        // The good readings keep their index in the message: the items not rejected, in order.
-        const rejectedIndexes = new Set(decoded.value.rejected.map((r) => r.index));
-        const indexes =
-          match.kind === 'tag_batch'
-            ? items.map((_, i) => i).filter((i) => !rejectedIndexes.has(i))
-            : [0];
-        const decodedReadings = decoded.value.readings.map((reading, i) => ({
-          reading,
-          index: indexes[i] ?? i,
-        }));
-        await lastFixes.load(decodedReadings.map((r) => r.reading.tagId));
-        const { accepted, refused } = checkPlausible(decodedReadings);
-        const rawItem = (index: number): Buffer =>
-          match.kind === 'tag_batch' ? Buffer.from(JSON.stringify(items[index] ?? null)) : payload;
-        work = {
-          readings: accepted.map(({ reading: r }): TagReading => ({
-            tagCode: r.tagId,
-            observedAt: r.observedAt,
-            farmId: origin.farmId,
-            gatewayId: origin.gatewayId,
-            lat: r.lat,
-            lon: r.lon,
-            temperatureC: r.temperatureC,
-            activity: r.activity,
-            batteryPct: r.batteryPct,
-            rssi: r.rssi,
-          })),
-          cameraCounts: [],
-          // One bad item of a batch is stored on its own, with its index; the good ones go on.
-          rejections: [
-            ...decoded.value.rejected.map(({ index, error }) =>
-              reject(error.code, error.message, { index, field: error.field }, rawItem(index)),
-            ),
-            ...refused.map(({ index, tagId, verdict }) =>
-              reject(
-                verdict.code,
-                match.kind === 'tag_batch'
-                  ? `readings[${index}] (tag ${tagId}): ${verdict.message}`
-                  : `tag ${tagId}: ${verdict.message}`,
-                {
-                  ...(match.kind === 'tag_batch' ? { index } : {}),
-                  tagId,
-                  speedKmh:
-                    verdict.speedKmh === null ? null : Math.round(verdict.speedKmh * 10) / 10,
-                  limitKmh: verdict.limitKmh,
-                  distanceM: Math.round(verdict.distanceM),
-                  elapsedMs: verdict.elapsedMs,
-                },
-                rawItem(index),
-              ),
-            ),
-          ],
-        };
+    try {
+      const received: Received = { origin, topic, payload, receivedAt: now() };
+      const match = matchTopic(topic);
+      if (match !== null && (match.kind === 'tag_reading' || match.kind === 'tag_batch')) {
+        return handleTagMessage(received, match);
       }
-    } else if (match.kind === 'camera_count') {
-      const decoded = decodeCameraCount(match, payload, limits, { maxBytes: maxPayloadBytes });
-      if (!decoded.ok) {
-        work = refuseWhole(decoded.error);
-      } else {
-        const cameraId = await cameraIdFor(origin.farmId, match.cameraId);
-        const count = decoded.value;
-        work =
-          cameraId === null
-            ? {
-                readings: [],
-                cameraCounts: [],
-                rejections: [
-                  reject(
-                    'unknown_device',
-                    `camera ${match.cameraId} is not registered on this farm`,
-                  ),
-                ],
-              }
-            : {
-                readings: [],
-                cameraCounts: [
-                  {
-                    cameraId,
-                    farmId: origin.farmId,
-                    observedAt: count.observedAt,
-                    species: count.species,
-                    headCount: count.headCount,
-                    confidence: count.confidence,
-                    zone: count.zone,
-                    source: 'gateway',
-                  } satisfies CameraCount,
-                ],
-                rejections: [],
-              };
-      }
-    } else if (match.kind === 'gateway_status') {
-      const decoded = decodeGatewayStatus(match, payload, limits, { maxBytes: maxPayloadBytes });
-      if (!decoded.ok) work = refuseWhole(decoded.error);
-      else {
-        logger.info('gateway status', { gateway: match.gatewayId, status: decoded.value.status });
-        work = { readings: [], cameraCounts: [], rejections: [] };
-      }
-    } else if (match.kind === 'camera_frame') {
-      // An unregistered camera is refused before the detector spends time on its frame.
-      const cameraId =
-        frameCounter === null ? null : await cameraIdFor(origin.farmId, match.cameraId);
-      if (frameCounter === null) {
-        const reason =
-          'camera frames are not counted: no detector is configured (PW_CAMERA_DETECTOR_MODEL)';
-        work = { readings: [], cameraCounts: [], rejections: [reject('not_supported', reason)] };
-      } else if (cameraId === null) {
-        work = {
-          readings: [],
-          cameraCounts: [],
-          rejections: [
-            reject('unknown_device', `camera ${match.cameraId} is not registered on this farm`),
-          ],
-        };
-      } else {
-        // Rejects with DetectorBusyError when the detector's queue is full: not acknowledged.
-        const counted = await frameCounter.countAnimals(payload);
-        if (!counted.ok) {
-          const { code, message, field } = counted.error;
-          work = { readings: [], cameraCounts: [], rejections: [reject(code, message, { field })] };
-        } else {
-          const result = counted.value;
-          // One row per species the detector knows, zeros included: no cattle seen is a count.
-          // A frame carries no time of its own: it is counted as of its arrival.
-          work = {
-            readings: [],
-            cameraCounts: detectorSpecies.map((species): CameraCount => ({
-              cameraId,
-              farmId: origin.farmId,
-              observedAt: receivedAt,
-              species,
-              headCount: result.counts[species],
-              confidence: result.confidenceBySpecies[species],
-              zone: null,
-              source: 'detector',
-            })),
-            rejections: [],
-          };
-          logger.debug('camera frame counted', {
-            camera: match.cameraId,
-            counts: result.counts,
-            totalMs: Math.round(result.timingsMs.total),
-          });
-        }
-      }
-    } else {
-      // Commands are ours to send.
-      const reason = `topic ${topic} is for the service to publish, not gateways`;
-      work = { readings: [], cameraCounts: [], rejections: [reject('not_supported', reason)] };
+      return otherRows(received, match).then((rows) => submit(received, rows));
+    } catch (error) {
+      // Not expected (bad input is stored, not thrown), but the caller gets a rejected promise,
+      // never a throw: the message then stays unacknowledged.
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    await batcher.submit(seen === undefined ? work : { ...work, gatewaySeen: seen });
   };
 }
 

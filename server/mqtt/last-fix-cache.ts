@@ -3,20 +3,38 @@ import type { Queryable } from '../db/storage.ts';
 
 export const defaultLastFixCacheSize = 100_000;
 
+/** One cached tag, a link in the recency list (least recently used first). */
+interface Entry {
+  readonly tagCode: string;
+  fix: TagFix | null;
+  older: Entry | null;
+  newer: Entry | null;
+}
+
 /**
  * The last accepted fix per tag, for the plausibility check: a bounded LRU map (least recently
  * used tag evicted first), filled lazily from the database's latest stored fix the first time a
- * tag is seen (one query per message for all its unseen tags). `null` remembers "no fix stored".
+ * tag is seen. `null` remembers "no fix stored".
+ *
+ * Recency is a doubly linked list beside the map, so a hit and an eviction are a few pointer
+ * moves. (Evicting through `map.keys().next()` after delete-and-reinsert looked simpler but cost
+ * O(deleted entries) per eviction in V8, whose maps keep deleted slots until they rehash: once
+ * the cache was full, every new tag took tens of microseconds.)
  *
  * The entry moves on as soon as a fix is accepted, before its row is committed: a message that
  * fails to store is redelivered by the broker as an exact duplicate, which the check accepts.
  */
 export class LastFixCache {
-  readonly #fixes = new Map<string, TagFix | null>();
+  readonly #entries = new Map<string, Entry>();
+  #oldest: Entry | null = null;
+  #newest: Entry | null = null;
   readonly #maxTags: number;
   readonly #db: Queryable;
+  /** Tags whose lookup is queued or running, with the promise that settles when it is done. */
   readonly #loading = new Map<string, Promise<void>>();
-  #pending: { tags: Set<string>; done: Promise<void> } | null = null;
+  /** Tags gathered for the next lookup query. */
+  #next: { tags: string[]; done: Promise<void>; start(): void } | null = null;
+  #queryRunning = false;
 
   constructor(db: Queryable, options: { maxTags?: number } = {}) {
     this.#db = db;
@@ -24,53 +42,86 @@ export class LastFixCache {
   }
 
   get size(): number {
-    return this.#fixes.size;
+    return this.#entries.size;
   }
 
   /**
-   * Loads the latest stored fix of each tag not yet cached, in one query. A tag already being
-   * loaded for an earlier message is awaited, not queried again, so messages of one tag still
-   * reach the check in the order they arrived.
+   * Whether every one of these tags is cached and none is being loaded: then the check can run at
+   * once, without `load` (and without a turn of the event loop).
+   */
+  hasAll(tagCodes: readonly string[]): boolean {
+    if (this.#loading.size > 0) {
+      for (const tag of tagCodes) if (this.#loading.has(tag)) return false;
+    }
+    for (const tag of tagCodes) if (!this.#entries.has(tag)) return false;
+    return true;
+  }
+
+  /**
+   * Loads the latest stored fix of each tag not yet cached. A tag already being loaded for an
+   * earlier message is awaited, not queried again, so messages of one tag still reach the check
+   * in the order they arrived.
    */
   async load(tagCodes: Iterable<string>): Promise<void> {
-    const unique = [...new Set(tagCodes)];
-    const waits = new Set<Promise<void>>();
-    const missing: string[] = [];
-    for (const tag of unique) {
+    let waits: Promise<void>[] | null = null;
+    let missing: string[] | null = null;
+    for (const tag of tagCodes) {
       const pending = this.#loading.get(tag);
-      if (pending !== undefined) waits.add(pending);
-      else if (!this.#fixes.has(tag)) missing.push(tag);
+      if (pending !== undefined) {
+        waits ??= [];
+        if (!waits.includes(pending)) waits.push(pending);
+      } else if (!this.#entries.has(tag)) {
+        missing ??= [];
+        if (!missing.includes(tag)) missing.push(tag);
+      }
     }
-    if (missing.length > 0) {
+    if (missing !== null) {
       const loading = this.#enqueue(missing);
       for (const tag of missing) this.#loading.set(tag, loading);
-      const settle = (): void => {
-        for (const tag of missing)
-          if (this.#loading.get(tag) === loading) this.#loading.delete(tag);
-      };
-      // The caller awaits `loading` below and sees its failure; this only tidies the map.
-      void loading.then(settle, settle);
-      waits.add(loading);
+      waits ??= [];
+      if (!waits.includes(loading)) waits.push(loading);
     }
-    await Promise.all(waits);
+    if (waits === null) return;
+    if (waits.length === 1) await waits[0];
+    else await Promise.all(waits);
   }
 
   /**
-   * Tags first seen by many messages at once are looked up in one query per turn of the event
-   * loop, not one per message: at thousands of messages a second, per-message queries took every
-   * pooled connection and capped ingest near 3 000 readings/s.
+   * Tags first seen by many messages at once are looked up together: one query at a time, and
+   * the tags that arrive while it runs go into the next one. At thousands of new tags a second,
+   * one query per message took every pooled connection and capped ingest near 3 000 readings/s;
+   * one per event-loop turn still cost a database round trip every few messages.
    */
   #enqueue(tags: readonly string[]): Promise<void> {
-    if (this.#pending === null) {
-      const batch = { tags: new Set<string>(), done: Promise.resolve() };
-      batch.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        this.#pending = null;
-        return this.#query([...batch.tags]);
-      });
-      this.#pending = batch;
+    if (this.#next === null) {
+      let start: () => void = () => undefined;
+      const gathered: string[] = [];
+      const began = new Promise<void>((resolve) => (start = resolve));
+      const done = began.then(() => this.#query(gathered));
+      const batch = { tags: gathered, done, start };
+      this.#next = batch;
+      // Settles the tags' entries in #loading and starts the next query, success or failure
+      // alike; the callers await `done` and see its failure.
+      const finish = (): void => {
+        for (const tag of gathered) {
+          if (this.#loading.get(tag) === done) this.#loading.delete(tag);
+        }
+        this.#queryRunning = false;
+        this.#startNext();
+      };
+      void done.then(finish, finish);
+      if (!this.#queryRunning) setImmediate(() => this.#startNext());
     }
-    for (const tag of tags) this.#pending.tags.add(tag);
-    return this.#pending.done;
+    for (const tag of tags) this.#next.tags.push(tag);
+    return this.#next.done;
+  }
+
+  #startNext(): void {
+    if (this.#queryRunning || this.#next === null) return;
+    const batch = this.#next;
+    this.#next = null;
+    this.#queryRunning = true;
+    batch.start();
   }
 
   async #query(missing: readonly string[]): Promise<void> {
@@ -88,7 +139,7 @@ export class LastFixCache {
     const stored = new Map(rows.map((r) => [r.tag_code, r]));
     for (const tag of missing) {
       // A concurrent message may have cached a newer fix while the query ran: keep it.
-      if (this.#fixes.has(tag)) continue;
+      if (this.#entries.has(tag)) continue;
       const row = stored.get(tag);
       this.#remember(
         tag,
@@ -101,9 +152,10 @@ export class LastFixCache {
 
   /** The last accepted fix of a tag (null: none), marking the tag recently used. */
   get(tagCode: string): TagFix | null {
-    const fix = this.#fixes.get(tagCode) ?? null;
-    if (this.#fixes.has(tagCode)) this.#remember(tagCode, fix);
-    return fix;
+    const entry = this.#entries.get(tagCode);
+    if (entry === undefined) return null;
+    this.#touch(entry);
+    return entry.fix;
   }
 
   /** Records an accepted fix as the tag's latest. */
@@ -112,12 +164,40 @@ export class LastFixCache {
   }
 
   #remember(tagCode: string, fix: TagFix | null): void {
-    this.#fixes.delete(tagCode);
-    this.#fixes.set(tagCode, fix);
-    while (this.#fixes.size > this.#maxTags) {
-      const oldest = this.#fixes.keys().next();
-      if (oldest.done === true) break;
-      this.#fixes.delete(oldest.value);
+    const known = this.#entries.get(tagCode);
+    if (known !== undefined) {
+      known.fix = fix;
+      this.#touch(known);
+      return;
     }
+    const entry: Entry = { tagCode, fix, older: this.#newest, newer: null };
+    if (this.#newest !== null) this.#newest.newer = entry;
+    this.#newest = entry;
+    this.#oldest ??= entry;
+    this.#entries.set(tagCode, entry);
+    while (this.#entries.size > this.#maxTags && this.#oldest !== null) {
+      const evicted: Entry = this.#oldest;
+      this.#unlink(evicted);
+      this.#entries.delete(evicted.tagCode);
+    }
+  }
+
+  /** Moves an entry to the newest end of the recency list. */
+  #touch(entry: Entry): void {
+    if (this.#newest === entry) return;
+    this.#unlink(entry);
+    entry.older = this.#newest;
+    if (this.#newest !== null) this.#newest.newer = entry;
+    this.#newest = entry;
+    this.#oldest ??= entry;
+  }
+
+  #unlink(entry: Entry): void {
+    if (entry.older !== null) entry.older.newer = entry.newer;
+    else this.#oldest = entry.newer;
+    if (entry.newer !== null) entry.newer.older = entry.older;
+    else this.#newest = entry.older;
+    entry.older = null;
+    entry.newer = null;
   }
 }

@@ -18,15 +18,24 @@ export interface CommitTracker {
 
 interface CommittedBatch {
   readonly atMs: number;
+  /** COPY text of the batch (big batches), one reading per line. */
   readonly chunks: readonly string[];
+  /** Or the observedAt and tag columns of its `insert ... unnest` (small batches). */
+  readonly columns: readonly UnnestColumns[];
+}
+
+interface UnnestColumns {
+  readonly observedAt: readonly string[];
+  readonly tags: readonly string[];
 }
 
 /**
  * Hooks the service side of ingest without touching its code: wraps the Storage the service is
- * given, so the COPY of each batch into the `tag_readings_stage` table is captured and, once its
- * transaction commits, stamped with the commit time. The COPY text is parsed only on `lagsMs()`
- * (after the measurement), so the hook costs the service little more than a newline count.
- * Only the COPY path (PostgreSQL/TimescaleDB) is seen; PGlite's unnest path is not.
+ * given, so the readings of each batch (the COPY into the `tag_readings_stage` table, or the
+ * observedAt and tag arrays of the `insert into tag_readings ... unnest` that small batches use)
+ * are captured and, once its transaction commits, stamped with the commit time. The COPY text is
+ * parsed only on `lagsMs()` (after the measurement), so the hook costs the service little more
+ * than a newline count.
  */
 export function trackCommits(inner: Storage): CommitTracker {
   let batches: CommittedBatch[] = [];
@@ -43,10 +52,14 @@ export function trackCommits(inner: Storage): CommitTracker {
     close: () => inner.close(),
     transaction: async (work) => {
       const chunks: string[] = [];
-      const result = await inner.transaction((tx) => work(capturing(tx, chunks)));
-      if (chunks.length > 0) {
-        batches.push({ atMs: epochMs(), chunks });
-        committed.add(chunks.reduce((n, chunk) => n + countLines(chunk), 0));
+      const columns: UnnestColumns[] = [];
+      const result = await inner.transaction((tx) => work(capturing(tx, chunks, columns)));
+      if (chunks.length > 0 || columns.length > 0) {
+        batches.push({ atMs: epochMs(), chunks, columns });
+        committed.add(
+          chunks.reduce((n, chunk) => n + countLines(chunk), 0) +
+            columns.reduce((n, c) => n + c.tags.length, 0),
+        );
       }
       return result;
     },
@@ -83,25 +96,41 @@ export function trackCommits(inner: Storage): CommitTracker {
             start = end + 1;
           }
         }
+        for (const { observedAt, tags } of batch.columns) {
+          tags.forEach((tag, i) => {
+            if (seen.has(tag)) return;
+            seen.add(tag);
+            lags.push(batch.atMs - Date.parse(observedAt[i] ?? ''));
+          });
+        }
       }
       return Float64Array.from(lags);
     },
   };
 }
 
-/** A transaction handle whose COPY into the staging table of tag readings keeps its text. */
-function capturing(tx: Queryable, chunks: string[]): Queryable {
+/** A transaction handle that keeps what the batch writes of tag readings (see `trackCommits`). */
+function capturing(tx: Queryable, chunks: string[], columns: UnnestColumns[]): Queryable {
   const copyFrom = tx.copyFrom;
-  if (copyFrom === undefined) return tx;
   return {
-    query: (sql, params) => tx.query(sql, params),
-    exec: (sql) => tx.exec(sql),
-    copyFrom: (sql, lines) => {
-      if (!sql.includes('tag_readings_stage')) return copyFrom(sql, lines);
-      const kept = [...lines];
-      chunks.push(...kept);
-      return copyFrom(sql, kept);
+    query: (sql, params) => {
+      if (params !== undefined && /^\s*insert into tag_readings\b[\s\S]*\bunnest\(/.test(sql)) {
+        // $1 observed_at as ISO text, $2 tag_code: see writeByUnnest in server/db/tag-readings.ts.
+        columns.push({ observedAt: params[0] as string[], tags: params[1] as string[] });
+      }
+      return tx.query(sql, params);
     },
+    exec: (sql) => tx.exec(sql),
+    ...(copyFrom === undefined
+      ? {}
+      : {
+          copyFrom: (sql: string, lines: Iterable<string>) => {
+            if (!sql.includes('tag_readings_stage')) return copyFrom(sql, lines);
+            const kept = [...lines];
+            chunks.push(...kept);
+            return copyFrom(sql, kept);
+          },
+        }),
   };
 }
 
