@@ -34,6 +34,11 @@ export interface Config {
     readonly sharedGroup: string;
     /** Client id on an external broker, stable per instance (its session queues messages). */
     readonly clientId: string | null;
+    /**
+     * Unacknowledged messages the service holds from an external broker (its MQTT 5 Receive
+     * Maximum): with acks only after commit, throughput is at most this many per commit cycle.
+     */
+    readonly maxInFlight: number;
   };
   readonly ingest: {
     readonly maxReadingsPerRequest: number;
@@ -208,6 +213,10 @@ export const variables = {
     default: null,
     doc: 'Client id on an external broker; unset: pledgewatch-<host name>. One per instance.',
   },
+  PW_MQTT_MAX_IN_FLIGHT: {
+    default: '4000',
+    doc: 'Unacknowledged messages the service takes from an external broker at once (its Receive Maximum).',
+  },
   PW_INGEST_MAX_READINGS: { default: '10000', doc: 'Most readings accepted in one request.' },
   PW_MAX_ANIMAL_SPEED_KMH: {
     default: '60',
@@ -347,6 +356,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       tlsCertFile: read('PW_MQTT_TLS_CERT_FILE', parsers.str(), true),
       sharedGroup: read('PW_MQTT_SHARED_GROUP', parsers.str()),
       clientId: read('PW_MQTT_CLIENT_ID', parsers.str(), true),
+      maxInFlight: read('PW_MQTT_MAX_IN_FLIGHT', parsers.int({ min: 1, max: 65535 })),
     },
     ingest: {
       maxReadingsPerRequest: read(

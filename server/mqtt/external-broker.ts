@@ -102,6 +102,7 @@ export async function connectExternalBroker(options: {
     ...(username === '' ? {} : { username }),
     ...(password === '' ? {} : { password }),
     sharedGroup: config.sharedGroup,
+    maxInFlight: config.maxInFlight,
     subscriptions: serviceSubscriptions,
     logger,
     handleMessage: (topic, payload) => {
