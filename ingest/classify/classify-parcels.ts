@@ -139,7 +139,10 @@ export interface ClassifyParcelsOptions {
   readonly to?: Date;
   /** Default: inferred from the items' dates (see `inferHarvestYear`). */
   readonly harvestYear?: number;
-  /** Parcels per `readParcelSeason` call, after a spatial ordering (default 500). */
+  /**
+   * Parcels per `readParcelSeason` call, after a spatial ordering (default 500). The next chunk
+   * is read while the current one is classified, so two chunks are in memory at a time.
+   */
   readonly chunkSize?: number;
   readonly excludedSclClasses?: readonly number[];
   /** Also return the per-pixel predicted crop codes over the union window of the parcels. */
@@ -310,12 +313,12 @@ export async function classifyParcels(
       const chunkCount = Math.ceil(ordered.length / chunkSize);
       const itemFailures = new Map<string, { failure: ItemFailure; chunks: number }>();
       let parcelsDone = 0;
-      for (let chunk = 0; chunk < chunkCount; chunk++) {
-        signal?.throwIfAborted();
-        const chunkParcels = ordered.slice(chunk * chunkSize, (chunk + 1) * chunkSize);
-        const read = await readParcelSeason(
+      const readChunk = (chunk: number): ReturnType<typeof readParcelSeason> => {
+        const reading = readParcelSeason(
           inSeason,
-          chunkParcels.map((p) => ({ id: p.id, geometry: p.geometry })),
+          ordered
+            .slice(chunk * chunkSize, (chunk + 1) * chunkSize)
+            .map((p) => ({ id: p.id, geometry: p.geometry })),
           {
             bufferM,
             ...(options.excludedSclClasses
@@ -326,6 +329,19 @@ export async function classifyParcels(
               onProgress?.({ stage: 'read', chunk: chunk + 1, chunkCount, done, total, itemId }),
           },
         );
+        // Awaited later (or never, when an earlier chunk stops the run): until then a rejection
+        // (an abort) must not count as unhandled.
+        reading.catch(() => undefined);
+        return reading;
+      };
+      // The next chunk is read (decoded on the decode pool's threads) while this thread works
+      // out the features and classes of the current one: two chunks in memory at a time.
+      let nextRead = chunkCount > 0 ? readChunk(0) : null;
+      for (let chunk = 0; chunk < chunkCount; chunk++) {
+        signal?.throwIfAborted();
+        const chunkParcels = ordered.slice(chunk * chunkSize, (chunk + 1) * chunkSize);
+        const read = await (nextRead as ReturnType<typeof readChunk>);
+        nextRead = chunk + 1 < chunkCount ? readChunk(chunk + 1) : null;
         for (const failure of read.failures) {
           if (failure.parcelId !== undefined) {
             failures.push(failure);

@@ -32,36 +32,45 @@ export function sceneStatistics(season: ParcelSeason): ParcelSceneStatistics[] {
   let totalWeight = 0;
   for (const w of fractions) totalWeight += w;
   return observations.map((observation, d) => {
-    const sums = [0, 0, 0];
-    const weights = [0, 0, 0];
+    // Three indices, unrolled: no array or closure per pixel (this runs for every pixel-date).
     let clearWeight = 0;
+    let sum0 = 0;
+    let sum1 = 0;
+    let sum2 = 0;
+    let weight0 = 0;
+    let weight1 = 0;
+    let weight2 = 0;
     const offset = d * pixelCount;
     for (let p = 0; p < pixelCount; p++) {
       const w = fractions[p] as number;
       const i = offset + p;
-      const values = [
-        normalizedDifference(nir[i] as number, red[i] as number),
-        normalizedDifference(nir08[i] as number, swir16[i] as number),
-        normalizedDifference(nir08[i] as number, rededge1[i] as number),
-      ];
-      if (!Number.isNaN(values[0] as number)) clearWeight += w;
-      values.forEach((value, k) => {
-        if (Number.isNaN(value)) return;
-        sums[k] = (sums[k] as number) + w * value;
-        weights[k] = (weights[k] as number) + w;
-      });
+      const ndvi = normalizedDifference(nir[i] as number, red[i] as number);
+      const ndwi = normalizedDifference(nir08[i] as number, swir16[i] as number);
+      const ndre = normalizedDifference(nir08[i] as number, rededge1[i] as number);
+      if (!Number.isNaN(ndvi)) {
+        clearWeight += w;
+        sum0 += w * ndvi;
+        weight0 += w;
+      }
+      if (!Number.isNaN(ndwi)) {
+        sum1 += w * ndwi;
+        weight1 += w;
+      }
+      if (!Number.isNaN(ndre)) {
+        sum2 += w * ndre;
+        weight2 += w;
+      }
     }
-    const mean = (k: number): number | null =>
-      (weights[k] as number) > 0 ? (sums[k] as number) / (weights[k] as number) : null;
+    const mean = (sum: number, weight: number): number | null => (weight > 0 ? sum / weight : null);
     return {
       sceneId: observation.sceneId,
       date: observation.date,
       clearPixels: observation.clearPixels,
       totalPixels: observation.totalPixels,
       clearShare: totalWeight > 0 ? clearWeight / totalWeight : 0,
-      ndviMean: mean(0),
-      ndwiMean: mean(1),
-      ndreMean: mean(2),
+      ndviMean: mean(sum0, weight0),
+      ndwiMean: mean(sum1, weight1),
+      ndreMean: mean(sum2, weight2),
     };
   });
 }

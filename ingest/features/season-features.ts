@@ -167,6 +167,32 @@ export function fillGaps(row: Float64Array): void {
   if (previous !== -1) for (let j = previous + 1; j < n; j++) row[j] = row[previous] as number;
 }
 
+/** The bands a variable is made of: one reflectance, or the two of a normalised difference. */
+function variableInputs(
+  series: PixelSeries,
+  variable: FeatureVariable,
+): [Float32Array, Float32Array | null] {
+  const { green, red, nir, nir08, rededge1, swir16, swir22 } = series.bands;
+  switch (variable) {
+    case 'ndvi':
+      return [nir, red];
+    case 'ndwi':
+      return [nir08, swir16];
+    case 'ndre':
+      return [nir08, rededge1];
+    case 'green':
+      return [green, null];
+    case 'red':
+      return [red, null];
+    case 'nir':
+      return [nir, null];
+    case 'swir16':
+      return [swir16, null];
+    default:
+      return [swir22, null];
+  }
+}
+
 /**
  * Per-pixel season features of a series (see the file comment for the algorithm).
  *
@@ -197,65 +223,59 @@ export function computeSeasonFeatures(
     if (k >= 0) datesByPeriod[k]?.push(d);
   });
   const maxDates = Math.max(1, ...datesByPeriod.map((list) => list.length));
-  const { green, red, nir, nir08, rededge1, swir16, swir22 } = series.bands;
-  const scratch = spec.variables.map(() => new Float64Array(maxDates));
-  const counts = new Int32Array(variableCount);
-  const rows = spec.variables.map(() => new Float64Array(periodCount));
-
-  for (let p = 0; p < pixelCount; p++) {
-    let clear = 0;
-    for (let k = 0; k < periodCount; k++) {
-      counts.fill(0);
-      for (const d of datesByPeriod[k] ?? []) {
-        const i = d * pixelCount + p;
-        for (let v = 0; v < variableCount; v++) {
-          let value: number;
-          switch (spec.variables[v]) {
-            case 'ndvi':
-              value = normalizedDifference(nir[i] as number, red[i] as number);
-              break;
-            case 'ndwi':
-              value = normalizedDifference(nir08[i] as number, swir16[i] as number);
-              break;
-            case 'ndre':
-              value = normalizedDifference(nir08[i] as number, rededge1[i] as number);
-              break;
-            case 'green':
-              value = green[i] as number;
-              break;
-            case 'red':
-              value = red[i] as number;
-              break;
-            case 'nir':
-              value = nir[i] as number;
-              break;
-            case 'swir16':
-              value = swir16[i] as number;
-              break;
-            default:
-              value = swir22[i] as number;
+  const scratch = new Float64Array(maxDates);
+  // Each period's dates as offsets into the band arrays: period k's are
+  // `dateOffsets[periodStarts[k] .. periodStarts[k + 1]]`, each `date * pixelCount`.
+  const periodStarts = new Int32Array(periodCount + 1);
+  const dateOffsets = new Int32Array(datesByPeriod.reduce((n, list) => n + list.length, 0));
+  datesByPeriod.forEach((list, k) => {
+    const start = periodStarts[k] as number;
+    list.forEach((d, j) => (dateOffsets[start + j] = d * pixelCount));
+    periodStarts[k + 1] = start + list.length;
+  });
+  // Composites of every pixel, variable by variable (`composites[v][p * periodCount + k]`), so
+  // that which bands a variable reads is decided once per variable, not once per observation.
+  const composites = spec.variables.map(() => new Float64Array(pixelCount * periodCount));
+  const observed = new Uint8Array(pixelCount * periodCount);
+  spec.variables.forEach((variable, v) => {
+    const [a, b] = variableInputs(series, variable);
+    const composite = composites[v] as Float64Array;
+    for (let p = 0; p < pixelCount; p++) {
+      for (let k = 0; k < periodCount; k++) {
+        const from = periodStarts[k] as number;
+        const to = periodStarts[k + 1] as number;
+        let n = 0;
+        if (b === null) {
+          for (let j = from; j < to; j++) {
+            const value = a[(dateOffsets[j] as number) + p] as number;
+            if (!Number.isNaN(value)) scratch[n++] = value;
           }
-          if (!Number.isNaN(value)) {
-            (scratch[v] as Float64Array)[counts[v] as number] = value;
-            counts[v] = (counts[v] as number) + 1;
+        } else {
+          for (let j = from; j < to; j++) {
+            const i = (dateOffsets[j] as number) + p;
+            const value = normalizedDifference(a[i] as number, b[i] as number);
+            if (!Number.isNaN(value)) scratch[n++] = value;
           }
         }
+        composite[p * periodCount + k] = medianOf(scratch, n);
+        if (n > 0) observed[p * periodCount + k] = 1;
       }
-      let any = false;
-      for (let v = 0; v < variableCount; v++) {
-        const n = counts[v] as number;
-        (rows[v] as Float64Array)[k] = medianOf(scratch[v] as Float64Array, n);
-        if (n > 0) any = true;
-      }
-      if (any) clear++;
     }
+  });
+
+  const row = new Float64Array(periodCount);
+  for (let p = 0; p < pixelCount; p++) {
+    let clear = 0;
+    for (let k = 0; k < periodCount; k++) clear += observed[p * periodCount + k] as number;
     clearPeriods[p] = clear;
     if (clear === 0) continue;
     const base = p * featureCount;
     for (let v = 0; v < variableCount; v++) {
-      const row = rows[v] as Float64Array;
+      const composite = composites[v] as Float64Array;
+      for (let k = 0; k < periodCount; k++) row[k] = composite[p * periodCount + k] as number;
       fillGaps(row);
-      values.set(row, base + v * periodCount);
+      const at = base + v * periodCount;
+      for (let k = 0; k < periodCount; k++) values[at + k] = row[k] as number;
     }
   }
   return { harvestYear, pixelCount, featureCount, featureNames, values, clearPeriods };

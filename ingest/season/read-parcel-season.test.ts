@@ -172,6 +172,38 @@ describe('readParcelSeason on synthetic scenes', () => {
     expect(progress.at(-1)).toMatch(/^6\/6 /);
   });
 
+  it('keeps the values of the scenes around a failed one in their own date slots', async () => {
+    const before = await scene('S2_SLOT_A', '2018-09-01T10:50:00Z');
+    const broken = await scene('S2_SLOT_B', '2018-09-02T10:50:00Z');
+    await truncate(new URL(broken.assets.red?.href ?? '').pathname, 100);
+    // The 20 m pixel (1, 1) clouded: 10 m rows 2-3, columns 2-3 of parcel A masked.
+    const after = await scene('S2_SLOT_C', '2018-09-03T10:50:00Z', {
+      scl: (row, col) => (row === 1 && col === 1 ? 9 : 4),
+    });
+    const { parcels, failures } = await readParcelSeason([after, broken, before], [parcelA]);
+    expect(failures.map((f) => f.itemId)).toEqual(['S2_SLOT_B']);
+    const season = parcels[0];
+    expect(season?.series.sceneIds).toEqual(['S2_SLOT_A', 'S2_SLOT_C']);
+    expect(season?.observations.map((o) => o.clearPixels)).toEqual([16, 12]);
+    const n = season?.series.pixelCount ?? 0;
+    expect(n).toBe(16);
+    BAND_NAMES.forEach((band, b) => {
+      const values = season?.series.bands[band] ?? new Float32Array();
+      expect(values).toHaveLength(2 * n);
+      for (let k = 0; k < n; k++) {
+        const row = season?.rows[k] ?? 0;
+        const col = season?.cols[k] ?? 0;
+        const dn = isTwentyM(band)
+          ? syntheticDn(b, Math.floor(row / 2), Math.floor(col / 2))
+          : syntheticDn(b, row, col);
+        const expected = Math.fround(dn * 0.0001);
+        expect(values[k], `${band} date 0 pixel ${k}`).toBe(expected);
+        const clouded = row >= 2 && row <= 3 && col >= 2 && col <= 3;
+        expect(values[n + k], `${band} date 1 pixel ${k}`).toBe(clouded ? NaN : expected);
+      }
+    });
+  });
+
   it('merges scenes of neighbouring tiles on one lattice into one season grid', async () => {
     const west = await scene('S2_WEST', '2018-09-01T10:50:00Z');
     const east = await scene('S2_EAST', '2018-09-02T10:50:00Z', { shiftCols: 8 });

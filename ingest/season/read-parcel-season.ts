@@ -12,7 +12,7 @@ import {
 } from '../types.ts';
 import { itemGrid } from './item-grid.ts';
 import { parcelPixels, type ParcelPixels } from './parcel-pixels.ts';
-import { readSceneOverParcels, type SceneRead } from './read-scene.ts';
+import { readSceneOverParcels, type ScenePlans } from './read-scene.ts';
 import { buildSeasonGrid, type GridPlacement } from './season-grid.ts';
 
 /** Options for {@link readParcelSeason}. */
@@ -27,8 +27,9 @@ export interface ReadParcelSeasonOptions {
   /** Items read at the same time (default 2). Memory grows with it. */
   itemConcurrency?: number;
   /**
-   * COG blocks (tiles) read at the same time per item (default 8). More keeps the libuv pool (and
-   * so every core) inflating while the main thread gathers pixels; each costs one decoded block.
+   * COG blocks (tiles) read at the same time per item (default 8). More keeps the decode pool's
+   * worker threads (one per core) busy while the main thread stacks pixels; each block in flight
+   * costs one decoded block in a worker.
    */
   blockConcurrency?: number;
 }
@@ -164,9 +165,26 @@ export async function readParcelSeason(
     else pixels.push(found);
   }
 
-  // 3. Each scene over the parcels it covers.
-  const reads: ({ covered: number[]; read: SceneRead } | null)[] = scenes.map(() => null);
-  const touched = new Uint8Array(pixels.length);
+  // 3. Each scene over the parcels it covers, each parcel's values copied as soon as a scene is
+  // read into its own series, which has a slot per scene covering it (in date order): a scene's
+  // flat arrays are let go at once, and no second copy of the season is ever held.
+  const coveredBy = scenes.map(({ placement }) =>
+    pixels.flatMap((parcel, i) => (covers(placement, parcel) ? [i] : [])),
+  );
+  const scenesOf = pixels.map(() => [] as number[]);
+  const slotsOf = coveredBy.map((covered, scene) =>
+    covered.map((i) => {
+      const list = scenesOf[i] as number[];
+      list.push(scene);
+      return list.length - 1;
+    }),
+  );
+  const seriesOf = pixels.map((parcel, i) =>
+    BAND_NAMES.map(() => new Float32Array((scenesOf[i]?.length ?? 0) * parcel.rows.length)),
+  );
+  const clearOf = pixels.map((_, i) => new Int32Array(scenesOf[i]?.length ?? 0));
+  const sceneRead = new Uint8Array(scenes.length);
+  const plans: ScenePlans = new Map(); // the scenes of a season mostly share one
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < scenes.length) {
@@ -175,8 +193,7 @@ export async function readParcelSeason(
       if (scene === undefined) continue;
       signal?.throwIfAborted();
       const { item, grid, placement } = scene;
-      const covered = pixels.flatMap((parcel, i) => (covers(placement, parcel) ? [i] : []));
-      for (const i of covered) touched[i] = 1;
+      const covered = coveredBy[index] ?? [];
       if (covered.length === 0) {
         failures.push({
           itemId: item.id,
@@ -192,9 +209,17 @@ export async function readParcelSeason(
           grid,
           placement,
           covered.map((i) => pixels[i] as ParcelPixels),
-          { excludedScl, blockConcurrency, ...(signal === undefined ? {} : { signal }) },
+          { excludedScl, blockConcurrency, plans, ...(signal === undefined ? {} : { signal }) },
         );
-        reads[index] = { covered, read };
+        const slots = slotsOf[index] ?? [];
+        covered.forEach((i, j) => {
+          const pixelCount = pixels[i]?.rows.length ?? 0;
+          const slot = slots[j] ?? 0;
+          const series = seriesOf[i] ?? [];
+          read.values[j]?.forEach((values, b) => series[b]?.set(values, slot * pixelCount));
+          (clearOf[i] as Int32Array)[slot] = read.clearPixels[j] ?? 0;
+        });
+        sceneRead[index] = 1;
         progress(item.id);
       } catch (error) {
         fail(item, error);
@@ -204,43 +229,39 @@ export async function readParcelSeason(
   await Promise.all(Array.from({ length: Math.min(itemConcurrency, scenes.length) }, worker));
   signal?.throwIfAborted();
 
-  // 4. Assemble each parcel's series in date order.
-  const perParcel = pixels.map(
-    () => [] as { scene: number; values: Float32Array[]; clear: number }[],
-  );
-  reads.forEach((entry, scene) => {
-    entry?.covered.forEach((i, j) => {
-      perParcel[i]?.push({
-        scene,
-        values: entry.read.values[j] ?? [],
-        clear: entry.read.clearPixels[j] ?? 0,
-      });
-    });
-  });
-  reads.fill(null); // each parcel's per-scene arrays are now held only by perParcel
+  // 4. Each parcel's series, without the slots of scenes that failed.
   const [a] = season.grid.transform;
   const result: ParcelSeason[] = [];
   pixels.forEach((parcel, i) => {
-    if (touched[i] === 0) {
+    const sceneList = scenesOf[i] ?? [];
+    if (sceneList.length === 0) {
       parcelsOutside.push(parcel.id);
       return;
     }
-    const dates = perParcel[i] ?? [];
-    perParcel[i] = []; // let the per-scene arrays go once copied: peak memory ~ one season
     const pixelCount = parcel.rows.length;
+    const kept = sceneList.flatMap((scene, slot) => (sceneRead[scene] === 1 ? [slot] : []));
+    let arrays = seriesOf[i] ?? [];
+    seriesOf[i] = []; // held by the result from here on
+    if (kept.length < sceneList.length) {
+      arrays = arrays.map((full) => {
+        const compact = new Float32Array(kept.length * pixelCount);
+        kept.forEach((slot, d) =>
+          compact.set(full.subarray(slot * pixelCount, (slot + 1) * pixelCount), d * pixelCount),
+        );
+        return compact;
+      });
+    }
     const bands = Object.fromEntries(
-      BAND_NAMES.map((name, b) => {
-        const series = new Float32Array(dates.length * pixelCount);
-        dates.forEach((date, d) => {
-          const values = date.values[b];
-          if (values !== undefined) series.set(values, d * pixelCount);
-        });
-        return [name, series];
-      }),
+      BAND_NAMES.map((name, b) => [name, arrays[b] as Float32Array]),
     ) as Record<BandName, Float32Array>;
-    const observations: ParcelObservation[] = dates.map(({ scene, clear }) => {
-      const item = (scenes[scene] as { item: SceneItem }).item;
-      return { sceneId: item.id, date: item.datetime, clearPixels: clear, totalPixels: pixelCount };
+    const observations: ParcelObservation[] = kept.map((slot) => {
+      const item = (scenes[sceneList[slot] as number] as { item: SceneItem }).item;
+      return {
+        sceneId: item.id,
+        date: item.datetime,
+        clearPixels: clearOf[i]?.[slot] ?? 0,
+        totalPixels: pixelCount,
+      };
     });
     result.push({
       parcelId: parcel.id,

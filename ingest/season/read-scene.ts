@@ -1,5 +1,4 @@
 import type { TileGrid } from '../../geo/index.ts';
-import type { TypedArray } from 'geotiff';
 import { openCog, type OpenCog } from '../tile/open-cog.ts';
 import { TileReadError } from '../tile/tile-read-error.ts';
 import { BAND_NAMES, type AssetKey, type SceneAsset, type SceneItem } from '../types.ts';
@@ -17,9 +16,48 @@ export interface SceneRead {
 export interface ReadSceneOptions {
   /** `table[c] === 1` when SCL class c is excluded (see `sclExclusionTable`). */
   excludedScl: Uint8Array;
-  /** COG blocks read at the same time (default 8): enough to keep the libuv pool busy. */
+  /** COG blocks read at the same time (default 8): enough to keep the decode pool busy. */
   blockConcurrency?: number;
+  /**
+   * Where to keep the pixel plans (which pixels fall in which block) for later calls with the
+   * same scene grid, placement and parcels: the scenes of a season share them, and working one
+   * out costs as much main-thread time as stacking the scene's pixels. See {@link ScenePlans}.
+   */
+  plans?: ScenePlans;
   signal?: AbortSignal;
+}
+
+/**
+ * Pixel plans of {@link readSceneOverParcels}, kept by the caller for the scenes of one set of
+ * parcels (a `readParcelSeason` call): keyed by the scene's grid size and placement and the
+ * parcels (the `ParcelPixels` objects themselves, not their ids, which callers may repeat), each
+ * with the block grouping of each block layout met.
+ */
+export type ScenePlans = Map<string, ScenePlan>;
+
+/** A number per `ParcelPixels` object, for plan keys. */
+const identities = new WeakMap<ParcelPixels, number>();
+let nextIdentity = 0;
+
+function identityOf(parcel: ParcelPixels): number {
+  let identity = identities.get(parcel);
+  if (identity === undefined) {
+    identity = nextIdentity++;
+    identities.set(parcel, identity);
+  }
+  return identity;
+}
+
+interface ScenePlan {
+  /** Parcel i's pixels are `[starts[i], starts[i + 1])` of the flat arrays. */
+  starts: Int32Array;
+  total: number;
+  /** Scene-local row/column of each pixel, or -1 for a pixel outside the scene. */
+  sceneRows: Int32Array;
+  sceneCols: Int32Array;
+  inside: number;
+  /** By block layout: pixel ratio and shift to the 10 m grid, block size, image size. */
+  layouts: Map<string, BlockGroups>;
 }
 
 const ASSET_KEYS: readonly AssetKey[] = [...BAND_NAMES, 'scl'];
@@ -42,10 +80,10 @@ interface BandMapping {
  * that holds parcel pixels exactly once, and no other: the parcels' pixels inside the scene are
  * grouped by the block of each asset that holds them (20 m bands at 20 m: each 10 m pixel takes
  * the value of the band pixel that contains it), blocks are read several at a time
- * (`blockConcurrency`; local DEFLATE blocks inflate on the libuv pool while this thread undoes
- * the predictor of others), and each block's values are gathered straight into flat per-band
- * arrays over all the call's pixels, with no intermediate window. Each COG is opened once per
- * call.
+ * (`blockConcurrency`; local blocks are decoded on the decode pool's worker threads, which hand
+ * back only the wanted pixels: `OpenCog.readBlockPixels`), and each block's values go straight
+ * into flat per-band arrays over all the call's pixels, with no intermediate window. Each COG is
+ * opened once per call; which pixel lies in which block is worked out once per `plans` entry.
  *
  * Reflectance is `DN × scale + offset` from the asset. A pixel is masked (NaN in every band) when
  * its SCL class is excluded, or any band (or SCL) holds its nodata value; pixels outside the
@@ -84,31 +122,28 @@ export async function readSceneOverParcels(
       { itemId: item.id, missing },
     );
   }
-  // Every parcel pixel of the call, flat: parcel i's pixels are [starts[i], starts[i + 1]).
-  const starts = new Int32Array(parcels.length + 1);
-  parcels.forEach((parcel, i) => (starts[i + 1] = (starts[i] ?? 0) + parcel.rows.length));
-  const total = starts[parcels.length] ?? 0;
-  // Scene-local row/column of each pixel, or -1 for a pixel outside the scene.
-  const sceneRows = new Int32Array(total);
-  const sceneCols = new Int32Array(total);
-  let inside = 0;
-  {
-    const { width, height } = grid;
-    parcels.forEach((parcel, i) => {
-      const base = starts[i] ?? 0;
-      for (let k = 0; k < parcel.rows.length; k++) {
-        const row = (parcel.rows[k] ?? 0) - offset.rowOffset;
-        const col = (parcel.cols[k] ?? 0) - offset.colOffset;
-        const isInside = row >= 0 && col >= 0 && row < height && col < width;
-        sceneRows[base + k] = isInside ? row : -1;
-        sceneCols[base + k] = isInside ? col : -1;
-        if (isInside) inside++;
-      }
-    });
+  const planKey = [
+    grid.width,
+    grid.height,
+    offset.colOffset,
+    offset.rowOffset,
+    ...parcels.map(identityOf),
+  ].join();
+  let plan = options.plans?.get(planKey);
+  if (plan === undefined) {
+    plan = planPixels(grid, offset, parcels);
+    options.plans?.set(planKey, plan);
   }
+  const { starts, total, sceneRows, sceneCols, inside } = plan;
   // Raw DNs per asset (BAND_NAMES order, then SCL), as float32: exact for the integer types of
   // Sentinel-2 (and any type up to 24 bits); NaN for pixels outside the scene.
-  const bands = ASSET_KEYS.map(() => new Float32Array(total).fill(NaN));
+  // Only SCL starts as NaN: a pixel outside the scene keeps a NaN class, which masks it (and
+  // sets it to NaN) in every band below.
+  const sclIndex = ASSET_KEYS.length - 1;
+  const bands = ASSET_KEYS.map((_, a) => {
+    const band = new Float32Array(total);
+    return a === sclIndex || inside === 0 ? band.fill(NaN) : band;
+  });
   const clearPixels = parcels.map(() => 0);
   const toResult = (): SceneRead => ({
     values: parcels.map((_, i) =>
@@ -123,7 +158,7 @@ export async function readSceneOverParcels(
   const mappings = await openAll(item, grid, signal);
   try {
     // Pixels grouped by the block that holds them, once per distinct block layout (10 m, 20 m).
-    const layouts = new Map<string, BlockGroups>();
+    const { layouts } = plan;
     const jobs: { asset: number; mapping: BandMapping; groups: BlockGroups; block: number }[] = [];
     mappings.forEach((mapping, asset) => {
       const { ratioX, ratioY, shiftX, shiftY, cog } = mapping;
@@ -136,6 +171,8 @@ export async function readSceneOverParcels(
         blocks.width,
         blocks.height,
         blocks.across,
+        cog.grid.width,
+        cog.grid.height,
       ].join();
       let groups = layouts.get(key);
       if (groups === undefined) {
@@ -147,25 +184,33 @@ export async function readSceneOverParcels(
       }
     });
     // Block by block, every asset of a block together: several blocks in flight, so the
-    // libuv pool inflates on every core while this thread gathers pixels.
+    // decode pool works on every core while this thread stacks pixels.
     jobs.sort(
       (x, y) => x.groups.blockIndex(x.block) - y.groups.blockIndex(y.block) || x.asset - y.asset,
     );
     let next = 0;
+    let failed = false;
     const runJobs = async (): Promise<void> => {
-      while (next < jobs.length) {
+      while (next < jobs.length && !failed) {
         const job = jobs[next++];
         if (job === undefined) continue;
         signal?.throwIfAborted();
         const { groups, block, mapping, asset } = job;
         const index = groups.blocks[block] ?? 0;
         const { across } = mapping.cog.blocks;
-        const { data, width } = await mapping.cog.readBlock(
-          index % across,
-          Math.floor(index / across),
-          signal,
-        );
-        gather(data, width, groups, block, bands[asset] as Float32Array);
+        const first = groups.firstOf[block] ?? 0;
+        try {
+          const values = await mapping.cog.readBlockPixels(
+            index % across,
+            Math.floor(index / across),
+            groups.positionsOf(block),
+            signal,
+          );
+          scatter(values, groups.pixels, first, bands[asset] as Float32Array);
+        } catch (error) {
+          failed = true; // the item is lost: read no more of its blocks
+          throw error;
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(blockConcurrency, jobs.length) }, runJobs));
@@ -175,21 +220,23 @@ export async function readSceneOverParcels(
 
   // Mask and scale: a pixel is clear when its SCL class is not excluded and no asset holds
   // its nodata; clear pixels get DN x scale + offset in every band, the others NaN.
-  const sclIndex = ASSET_KEYS.length - 1;
+  // One pass decides every pixel (SCL first, then the bands until one holds its nodata), one
+  // pass per band scales it.
   const scl = bands[sclIndex] as Float32Array;
   const sclNodata = Math.fround(mappings[sclIndex]?.asset.nodata ?? NaN);
+  const dnBands = bands.slice(0, BAND_NAMES.length);
+  const nodatas = Float64Array.from(dnBands, (_, b) =>
+    Math.fround(mappings[b]?.asset.nodata ?? NaN),
+  );
   const clear = new Uint8Array(total);
   for (let j = 0; j < total; j++) {
-    const value = scl[j] ?? NaN;
-    clear[j] = value === value && value !== sclNodata && excludedScl[value] === 0 ? 1 : 0;
-  }
-  for (let b = 0; b < BAND_NAMES.length; b++) {
-    const band = bands[b] as Float32Array;
-    const nodata = Math.fround(mappings[b]?.asset.nodata ?? NaN);
-    for (let j = 0; j < total; j++) {
-      const dn = band[j] ?? NaN;
-      if (dn !== dn || dn === nodata) clear[j] = 0;
+    const value = scl[j] as number;
+    let isClear = value === value && value !== sclNodata && excludedScl[value] === 0;
+    for (let b = 0; isClear && b < dnBands.length; b++) {
+      const dn = (dnBands[b] as Float32Array)[j] as number;
+      if (dn !== dn || dn === nodatas[b]) isClear = false;
     }
+    clear[j] = isClear ? 1 : 0;
   }
   for (let b = 0; b < BAND_NAMES.length; b++) {
     const band = bands[b] as Float32Array;
@@ -197,12 +244,13 @@ export async function readSceneOverParcels(
     const scale = asset?.scale ?? 1;
     const add = asset?.offset ?? 0;
     for (let j = 0; j < total; j++) {
-      band[j] = clear[j] === 1 ? (band[j] ?? NaN) * scale + add : NaN;
+      band[j] = clear[j] === 1 ? (band[j] as number) * scale + add : NaN;
     }
   }
   for (let i = 0; i < parcels.length; i++) {
     let count = 0;
-    for (let j = starts[i] ?? 0; j < (starts[i + 1] ?? 0); j++) count += clear[j] ?? 0;
+    const end = starts[i + 1] as number;
+    for (let j = starts[i] as number; j < end; j++) count += clear[j] as number;
     clearPixels[i] = count;
   }
   return toResult();
@@ -211,15 +259,44 @@ export async function readSceneOverParcels(
 /**
  * The pixels of a call grouped by the block of one block layout that holds them (a counting
  * sort): block `blocks[g]` (row-major block index) holds the pixels `pixels[s]` for
- * `s` in `[firstOf[g], firstOf[g + 1])`, at `(rowIn[s], colIn[s])` within the block.
+ * `s` in `[firstOf[g], firstOf[g + 1])`, at `positions[s]` (`row * block width + col`) within
+ * the block.
  */
 interface BlockGroups {
   blocks: Int32Array;
   firstOf: Int32Array;
   pixels: Int32Array;
-  rowIn: Int32Array;
-  colIn: Int32Array;
+  positions: Int32Array;
   blockIndex(g: number): number;
+  /** Group g's positions in an array of their own (what a decode job carries). */
+  positionsOf(g: number): Int32Array;
+}
+
+/** Every parcel pixel of a call, flat, with its row and column in the scene. */
+function planPixels(
+  grid: TileGrid,
+  offset: { colOffset: number; rowOffset: number },
+  parcels: readonly ParcelPixels[],
+): ScenePlan {
+  const starts = new Int32Array(parcels.length + 1);
+  parcels.forEach((parcel, i) => (starts[i + 1] = (starts[i] ?? 0) + parcel.rows.length));
+  const total = starts[parcels.length] ?? 0;
+  const sceneRows = new Int32Array(total);
+  const sceneCols = new Int32Array(total);
+  let inside = 0;
+  const { width, height } = grid;
+  parcels.forEach((parcel, i) => {
+    const base = starts[i] ?? 0;
+    for (let k = 0; k < parcel.rows.length; k++) {
+      const row = (parcel.rows[k] ?? 0) - offset.rowOffset;
+      const col = (parcel.cols[k] ?? 0) - offset.colOffset;
+      const isInside = row >= 0 && col >= 0 && row < height && col < width;
+      sceneRows[base + k] = isInside ? row : -1;
+      sceneCols[base + k] = isInside ? col : -1;
+      if (isInside) inside++;
+    }
+  });
+  return { starts, total, sceneRows, sceneCols, inside, layouts: new Map() };
 }
 
 function groupByBlock(
@@ -234,8 +311,7 @@ function groupByBlock(
   const { width, height } = cog.grid;
   const total = sceneRows.length;
   const blockOf = new Int32Array(total).fill(-1);
-  const rowOf = new Int32Array(total);
-  const colOf = new Int32Array(total);
+  const positionOf = new Int32Array(total);
   const counts = new Int32Array(across * down);
   for (let j = 0; j < total; j++) {
     const row10 = sceneRows[j] ?? -1;
@@ -253,8 +329,7 @@ function groupByBlock(
     const bx = Math.floor(col / blockWidth);
     const block = by * across + bx;
     blockOf[j] = block;
-    rowOf[j] = row - by * blockHeight;
-    colOf[j] = col - bx * blockWidth;
+    positionOf[j] = (row - by * blockHeight) * blockWidth + (col - bx * blockWidth);
     counts[block] = (counts[block] ?? 0) + 1;
   }
   let used = 0;
@@ -275,33 +350,29 @@ function groupByBlock(
   }
   firstOf[used] = position;
   const pixels = new Int32Array(inside);
-  const rowIn = new Int32Array(inside);
-  const colIn = new Int32Array(inside);
+  const positions = new Int32Array(inside);
   for (let j = 0; j < total; j++) {
     const block = blockOf[j] ?? -1;
     if (block < 0) continue;
     const slot = slotOf[block] ?? 0;
     slotOf[block] = slot + 1;
     pixels[slot] = j;
-    rowIn[slot] = rowOf[j] ?? 0;
-    colIn[slot] = colOf[j] ?? 0;
+    positions[slot] = positionOf[j] ?? 0;
   }
-  return { blocks, firstOf, pixels, rowIn, colIn, blockIndex: (k) => blocks[k] ?? 0 };
+  const slices: (Int32Array | undefined)[] = [];
+  return {
+    blocks,
+    firstOf,
+    pixels,
+    positions,
+    blockIndex: (k) => blocks[k] ?? 0,
+    positionsOf: (k) => (slices[k] ??= positions.slice(firstOf[k] ?? 0, firstOf[k + 1] ?? 0)),
+  };
 }
 
-/** Copies the block's values at its group's pixels into `out` (one asset, flat over the call). */
-function gather(
-  data: TypedArray,
-  dataWidth: number,
-  groups: BlockGroups,
-  g: number,
-  out: Float32Array,
-): void {
-  const { firstOf, pixels, rowIn, colIn } = groups;
-  const end = firstOf[g + 1] ?? 0;
-  for (let s = firstOf[g] ?? 0; s < end; s++) {
-    out[pixels[s] ?? 0] = data[(rowIn[s] ?? 0) * dataWidth + (colIn[s] ?? 0)] ?? NaN;
-  }
+/** Puts one block's values (its group's pixels, from `first` on) into `out` (flat over the call). */
+function scatter(values: Float32Array, pixels: Int32Array, first: number, out: Float32Array): void {
+  for (let s = 0; s < values.length; s++) out[pixels[first + s] as number] = values[s] as number;
 }
 
 /** Opens every asset's COG, checks it against the item, and maps it onto the 10 m grid. */

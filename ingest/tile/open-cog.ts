@@ -12,7 +12,10 @@ import {
   type TypedArray,
 } from 'geotiff';
 import type { PixelWindow } from '../../geo/index.ts';
+import { SAMPLE_TYPES, type BlockJob, type BlockOutcome, type SampleType } from './decode-block.ts';
+import { decodePool } from './decode-pool.ts';
 import { useNativeDeflate } from './native-deflate.ts';
+import { undoHorizontalDifferencing } from './predictor.ts';
 import { TileReadError } from './tile-read-error.ts';
 
 /** The grid of one single-band COG, read from its header. North-up only. */
@@ -58,9 +61,25 @@ export interface OpenCog {
    * Raw values of block `(bx, by)`, decoded once (no cache: read each block once). Local DEFLATE
    * or uncompressed files with predictor 1 or 2 are read by `FileHandle.read` of the block's bytes,
    * inflated by Node's zlib on the libuv pool and un-predicted in place; anything else goes through
-   * `readWindow` over the block's pixels.
+   * `readWindow` over the block's pixels. (Readers of many blocks want `readBlockPixels`.)
    */
   readBlock(bx: number, by: number, signal?: AbortSignal): Promise<CogBlock>;
+  /**
+   * The values of some pixels of block `(bx, by)`, as float32 (exact for integer samples up to 24
+   * bits): `positions[s]` is `row * blocks.width + col` within the block. Local files that
+   * `readBlock` reads itself are decoded on the process's decode pool (worker threads, see
+   * `decode-pool.ts`), which hands back only these values (a block no worker could take, say after
+   * a worker died, is decoded on this thread); others go through `readBlock`. Errors are those of
+   * `readBlock`, with the same codes and messages, except that the pool inflates a block only down
+   * to the last row wanted, so damage to the DEFLATE stream below it goes unnoticed (a short file
+   * still fails with `truncated_cog`).
+   */
+  readBlockPixels(
+    bx: number,
+    by: number,
+    positions: Int32Array,
+    signal?: AbortSignal,
+  ): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -133,46 +152,73 @@ export async function openCog(href: string, signal?: AbortSignal): Promise<OpenC
       readWindow(image, fast, grid, href, window, readSignal);
     const local =
       path !== null && fast !== null ? await localBlockReader(image, fast, path, href) : null;
+    const checkBlock = (bx: number, by: number): void => {
+      if (
+        !Number.isInteger(bx) ||
+        !Number.isInteger(by) ||
+        bx < 0 ||
+        by < 0 ||
+        bx >= blocks.across ||
+        by >= blocks.down
+      ) {
+        throw new TileReadError(
+          'window_outside_image',
+          `block (${bx}, ${by}) is not within COG ${href} (${blocks.across} x ${blocks.down} blocks)`,
+          { href, bx, by },
+        );
+      }
+    };
+    const readFailed = (bx: number, by: number, error: unknown): TileReadError =>
+      error instanceof TileReadError
+        ? error
+        : new TileReadError(
+            'read_failed',
+            `cannot read block (${bx}, ${by}) of COG ${href}: ${(error as Error).message}`,
+            { href, bx, by },
+            { cause: error },
+          );
+    const readBlock = async (bx: number, by: number, readSignal = signal): Promise<CogBlock> => {
+      checkBlock(bx, by);
+      if (local !== null) {
+        readSignal?.throwIfAborted();
+        try {
+          return { data: await local.read(bx, by), width: blocks.width };
+        } catch (error) {
+          throw readFailed(bx, by, error);
+        }
+      }
+      const col0 = bx * blocks.width;
+      const row0 = by * blocks.height;
+      const cols = Math.min(blocks.width, grid.width - col0);
+      const rows = Math.min(blocks.height, grid.height - row0);
+      return { data: await readWindowNow({ col0, row0, cols, rows }, readSignal), width: cols };
+    };
     return {
       href,
       grid,
       nodata,
       blocks,
       readWindow: readWindowNow,
-      readBlock: async (bx, by, readSignal = signal) => {
-        if (
-          !Number.isInteger(bx) ||
-          !Number.isInteger(by) ||
-          bx < 0 ||
-          by < 0 ||
-          bx >= blocks.across ||
-          by >= blocks.down
-        ) {
-          throw new TileReadError(
-            'window_outside_image',
-            `block (${bx}, ${by}) is not within COG ${href} (${blocks.across} x ${blocks.down} blocks)`,
-            { href, bx, by },
-          );
-        }
-        if (local !== null) {
-          readSignal?.throwIfAborted();
-          try {
-            return { data: await local.read(bx, by), width: blocks.width };
-          } catch (error) {
-            if (error instanceof TileReadError) throw error;
-            throw new TileReadError(
-              'read_failed',
-              `cannot read block (${bx}, ${by}) of COG ${href}: ${(error as Error).message}`,
-              { href, bx, by },
-              { cause: error },
-            );
+      readBlock,
+      readBlockPixels: async (bx, by, positions, readSignal = signal) => {
+        checkBlock(bx, by);
+        if (local === null) {
+          const { data, width } = await readBlock(bx, by, readSignal);
+          const values = new Float32Array(positions.length);
+          for (let s = 0; s < positions.length; s++) {
+            const position = positions[s] as number;
+            // Blocks read by window are clipped at the image edge: rows of `width` samples.
+            const at = Math.floor(position / blocks.width) * width + (position % blocks.width);
+            values[s] = data[at] as number;
           }
+          return values;
         }
-        const col0 = bx * blocks.width;
-        const row0 = by * blocks.height;
-        const cols = Math.min(blocks.width, grid.width - col0);
-        const rows = Math.min(blocks.height, grid.height - row0);
-        return { data: await readWindowNow({ col0, row0, cols, rows }, readSignal), width: cols };
+        readSignal?.throwIfAborted();
+        try {
+          return await local.readPixels(bx, by, positions);
+        } catch (error) {
+          throw readFailed(bx, by, error);
+        }
       },
       close: async () => {
         await local?.close();
@@ -421,6 +467,9 @@ const LOCAL_COMPRESSIONS: ReadonlySet<number> = new Set([1, 8, 32946]);
 
 interface LocalBlockReader {
   read(bx: number, by: number): Promise<TypedArray>;
+  /** Some pixels of a block, decoded on the decode pool (see `OpenCog.readBlockPixels`). */
+  readPixels(bx: number, by: number, positions: Int32Array): Promise<Float32Array>;
+  /** Closes the file once the pool's jobs on it are answered (they read its descriptor). */
   close(): Promise<void>;
 }
 
@@ -460,8 +509,63 @@ async function localBlockReader(
       return 0;
     }
   })();
-  return {
-    close: () => handle.close(),
+  const sampleType = fast.ArrayType.name as SampleType;
+  const inFlight = new Set<Promise<BlockOutcome>>();
+  const reader: LocalBlockReader = {
+    close: async () => {
+      await Promise.allSettled([...inFlight]);
+      await handle.close();
+    },
+    async readPixels(bx, by, positions) {
+      const index = by * across + bx;
+      const offset = Number(offsets[index] ?? 0);
+      const byteCount = Number(counts[index] ?? 0);
+      const rows = image.getBlockHeight(by);
+      const job: BlockJob = {
+        fd: handle.fd,
+        offset,
+        byteCount,
+        compression,
+        predictor,
+        sampleType,
+        blockWidth,
+        rows,
+        // The sparse value as the file's type holds it, as `read` fills a sparse block.
+        sparseFill: SAMPLE_TYPES[sampleType].of(nodataFill)[0] as number,
+        positions,
+      };
+      const running = decodePool().run(job);
+      inFlight.add(running);
+      let outcome: BlockOutcome;
+      try {
+        outcome = await running;
+      } catch {
+        // No worker could take it (one failed to start or died): this thread decodes the block.
+        const data = await reader.read(bx, by);
+        const values = new Float32Array(positions.length);
+        for (let s = 0; s < positions.length; s++)
+          values[s] = data[positions[s] as number] as number;
+        return values;
+      } finally {
+        inFlight.delete(running);
+      }
+      if (outcome.ok) return outcome.values;
+      if (outcome.problem === 'short_read') {
+        throw new TileReadError(
+          'truncated_cog',
+          `COG ${href}: block (${bx}, ${by}) has ${outcome.bytesRead} of its ${byteCount} bytes at ${offset}`,
+          { href, bx, by },
+        );
+      }
+      if (outcome.problem === 'short_inflate') {
+        throw new TileReadError(
+          'read_failed',
+          `COG ${href}: block (${bx}, ${by}) inflates to ${outcome.bytes} bytes, expected ${blockWidth * rows * bytesPerSample}`,
+          { href, bx, by },
+        );
+      }
+      throw new Error(outcome.message);
+    },
     async read(bx, by) {
       const index = by * across + bx;
       const offset = Number(offsets[index] ?? 0);
@@ -500,6 +604,7 @@ async function localBlockReader(
       return data;
     },
   };
+  return reader;
 }
 
 function inflateBlock(raw: Buffer, expected: number): Promise<Buffer> {
@@ -510,66 +615,4 @@ function inflateBlock(raw: Buffer, expected: number): Promise<Buffer> {
       else reject(error);
     });
   });
-}
-
-/**
- * Undoes TIFF predictor 2 (horizontal differencing, TIFF 6.0 section 14) in place: each sample
- * becomes the running sum of its row, wrapped to the sample type. One loop per array type, so
- * each stays monomorphic (about 1 ns a sample here, against 4 ns for a loop over the union type).
- */
-function undoHorizontalDifferencing(data: TypedArray, width: number, rows: number): void {
-  if (data instanceof Uint16Array) undoDifferencingU16(data, width, rows);
-  else if (data instanceof Uint8Array) undoDifferencingU8(data, width, rows);
-  else undoDifferencingAny(data, width, rows);
-}
-
-function undoDifferencingU16(data: Uint16Array, width: number, rows: number): void {
-  // Four rows at a time: four independent running sums keep the CPU's adders busy.
-  let r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    const i0 = r * width;
-    const i1 = i0 + width;
-    const i2 = i1 + width;
-    const i3 = i2 + width;
-    let s0 = data[i0] as number;
-    let s1 = data[i1] as number;
-    let s2 = data[i2] as number;
-    let s3 = data[i3] as number;
-    for (let x = 1; x < width; x++) {
-      s0 = (s0 + (data[i0 + x] as number)) & 0xffff;
-      data[i0 + x] = s0;
-      s1 = (s1 + (data[i1 + x] as number)) & 0xffff;
-      data[i1 + x] = s1;
-      s2 = (s2 + (data[i2 + x] as number)) & 0xffff;
-      data[i2 + x] = s2;
-      s3 = (s3 + (data[i3 + x] as number)) & 0xffff;
-      data[i3 + x] = s3;
-    }
-  }
-  for (; r < rows; r++) {
-    const start = r * width;
-    let sum = data[start] as number;
-    for (let i = start + 1, end = start + width; i < end; i++) {
-      sum = (sum + (data[i] as number)) & 0xffff;
-      data[i] = sum;
-    }
-  }
-}
-
-function undoDifferencingU8(data: Uint8Array, width: number, rows: number): void {
-  for (let start = 0, r = 0; r < rows; r++, start += width) {
-    let sum = data[start] as number;
-    for (let i = start + 1, end = start + width; i < end; i++) {
-      sum = (sum + (data[i] as number)) & 0xff;
-      data[i] = sum;
-    }
-  }
-}
-
-function undoDifferencingAny(data: TypedArray, width: number, rows: number): void {
-  for (let start = 0, r = 0; r < rows; r++, start += width) {
-    for (let i = start + 1, end = start + width; i < end; i++) {
-      data[i] = (data[i] as number) + (data[i - 1] as number); // the store wraps
-    }
-  }
 }

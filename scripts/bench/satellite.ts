@@ -10,7 +10,8 @@
  *   parcels, each item and each of its 11 assets, opens the file and reads, for each COG block
  *   (512 px tile) that holds pixels of the chunk's parcels, the bounding box of those pixels in
  *   that block (20 m assets at 20 m): exactly the blocks PledgeWatch decodes, each once per chunk;
- * - PledgeWatch `readParcelSeason` (block reads with Node's native zlib): the same chunks, plus
+ * - PledgeWatch `readParcelSeason` (blocks decoded with Node's native zlib on a pool of one worker
+ *   thread per core, `ingest/tile/decode-pool.ts`): the same chunks, plus
  *   masking and the per-parcel pixel series (and the parcels' pixel coverage with the buffer);
  * - the whole chain, when `ingest/` exports `classifyParcels`: read, mask, features and
  *   classification with onnxruntime-node, over the same chunks (storing is not timed: no database
@@ -21,6 +22,7 @@
  * machine, wall time depends on other load, CPU time much less.
  */
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -301,9 +303,14 @@ export const satellite: BenchSuite = {
         `The whole chain (classifyParcels with the committed model, one call per chunk, storing not timed) runs over the first ${sizes.chainChunks} chunks; its rate and CPU per pixel-date are compared.`,
         `Parcels read in chunks by ${CELL_PX} px cell (at most ${sizes.parcelsPerChunk} each) with a ${BUFFER_M} m inward buffer; PledgeWatch decodes each COG block holding parcel pixels once per chunk and item.`,
         'GDAL reads the bounding box of the parcel pixels in each of those blocks, file by file, in a child process (Debian python3-gdal, single-threaded, libdeflate); its time excludes the process start.',
+        'PledgeWatch decodes blocks on one worker thread per core (read, inflate with Node zlib, undo the predictor, pick the parcel pixels) while the main thread masks and stacks them.',
         'CPU times are of all threads of each process (process.cpuUsage; getrusage in the GDAL child).',
       ],
-      environment: { gdal: gdalVersion ?? 'not available', cache: data.folder },
+      environment: {
+        gdal: gdalVersion ?? 'not available',
+        cache: data.folder,
+        decodeThreads: String(availableParallelism()),
+      },
       parameters: {
         ...sizes,
         pixelDates,
