@@ -15,6 +15,7 @@ export type { LoadStacOptions, LoadStacResult } from './stac/load-stac.ts';
 export { parseSceneItem } from './stac/parse-item.ts';
 export type { ParsedItem } from './stac/parse-item.ts';
 export { NativeDeflateDecoder, useNativeDeflate } from './tile/native-deflate.ts';
+export { blockInflater, type InflaterChoice } from './tile/native-inflate.ts';
 export { openCog } from './tile/open-cog.ts';
 export type { CogGrid, OpenCog } from './tile/open-cog.ts';
 export { TileReadError } from './tile/tile-read-error.ts';

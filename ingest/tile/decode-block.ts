@@ -5,6 +5,7 @@
  */
 import { readSync } from 'node:fs';
 import { constants, inflateSync } from 'node:zlib';
+import { blockInflater, type InflaterChoice, type NativeInflate } from './native-inflate.ts';
 import { undoHorizontalDifferencing } from './predictor.ts';
 
 /** The typed arrays a block's samples can be read as (little-endian files on a little-endian host). */
@@ -49,17 +50,32 @@ export type BlockOutcome =
   | { readonly ok: false; readonly problem: 'failed'; readonly message: string };
 
 /**
+ * What a thread decodes blocks with: its inflater, and reusable buffers for a block's bytes as
+ * read and as inflated (grown to the largest block seen).
+ */
+export class DecoderState {
+  read: Buffer = Buffer.allocUnsafeSlow(1 << 18);
+  inflated: Buffer = Buffer.allocUnsafeSlow(1 << 19);
+  readonly inflater: InflaterChoice;
+  constructor(inflater: InflaterChoice = blockInflater()) {
+    this.inflater = inflater;
+  }
+}
+
+/**
  * Decodes a block and picks its wanted pixels, as float32 (exact for integer samples up to 24
  * bits, which is what `readSceneOverParcels` keeps): reads the block's bytes with `readSync` at its
- * offset into `scratch` (grown when too small, and returned for the next job), inflates them with
- * zlib (`inflateSync`: the caller is a worker thread, so this thread's core does it; only the rows
- * down to the last wanted one when that saves input, see `inflateHead`), undoes predictor 2 in
- * place over those rows and gathers the positions. Never throws.
+ * offset into `state.read`, inflates them (this thread's core does it: the caller is a worker),
+ * undoes predictor 2 in place over the rows down to the last wanted one and gathers the positions.
+ * Never throws.
+ *
+ * Inflating: with the libdeflate addon (see `native-inflate.ts`), the whole block into
+ * `state.inflated`, unless few rows are wanted (see `HEAD_BEATS_WHOLE_BELOW`); with zlib, only
+ * the head of the stream down to the last wanted row when that saves input (`inflateHead`). A
+ * block libdeflate rejects is inflated again by zlib, so that errors carry zlib's messages on
+ * every path (`readBlock` inflates with zlib).
  */
-export function decodeBlockPixels(
-  job: BlockJob,
-  scratch: Buffer,
-): { outcome: BlockOutcome; scratch: Buffer } {
+export function decodeBlockPixels(job: BlockJob, state: DecoderState): BlockOutcome {
   const { fd, offset, byteCount, compression, predictor, blockWidth, rows, positions } = job;
   const ArrayType = SAMPLE_TYPES[job.sampleType];
   const bytesPerSample = ArrayType.BYTES_PER_ELEMENT;
@@ -67,17 +83,15 @@ export function decodeBlockPixels(
   const values = new Float32Array(positions.length);
   if (byteCount === 0) {
     values.fill(job.sparseFill);
-    return { outcome: { ok: true, values }, scratch };
+    return { ok: true, values };
   }
-  let buffer = scratch;
   try {
-    if (buffer.byteLength < byteCount)
-      buffer = Buffer.allocUnsafeSlow(Math.max(byteCount, 1 << 16));
-    const bytesRead = readSync(fd, buffer, 0, byteCount, offset);
-    if (bytesRead !== byteCount) {
-      return { outcome: { ok: false, problem: 'short_read', bytesRead }, scratch: buffer };
+    if (state.read.byteLength < byteCount) {
+      state.read = Buffer.allocUnsafeSlow(Math.max(byteCount, 1 << 16));
     }
-    const raw = buffer.subarray(0, byteCount);
+    const bytesRead = readSync(fd, state.read, 0, byteCount, offset);
+    if (bytesRead !== byteCount) return { ok: false, problem: 'short_read', bytesRead };
+    const raw = state.read.subarray(0, byteCount);
     // Rows are stored one after the other: only the rows down to the last wanted one are needed.
     let lastPosition = 0;
     for (let s = 0; s < positions.length; s++) {
@@ -85,39 +99,61 @@ export function decodeBlockPixels(
       if (position > lastPosition) lastPosition = position;
     }
     const neededRows = Math.min(rows, Math.floor(lastPosition / blockWidth) + 1);
-    let bytes: Buffer | null =
-      compression === 1 ? raw : inflateHead(raw, neededRows / rows, expected);
-    let decodedRows = neededRows;
-    if (bytes === null || bytes.byteLength < neededRows * blockWidth * bytesPerSample) {
+    const neededBytes = neededRows * blockWidth * bytesPerSample;
+    const { inflater } = state;
+    let bytes: Buffer | null = null;
+    if (compression === 1) bytes = raw;
+    else if (inflater.kind === 'libdeflate' && neededRows / rows >= HEAD_BEATS_WHOLE_BELOW) {
+      bytes = inflateWholeNative(inflater.addon, raw, expected, state);
+    } else bytes = inflateHead(raw, neededRows / rows, expected);
+    if (bytes === null || bytes.byteLength < neededBytes) {
       bytes = inflateSync(raw, { chunkSize: Math.max(64, expected + 64) });
-      decodedRows = rows;
       if (bytes.byteLength < expected) {
-        return {
-          outcome: { ok: false, problem: 'short_inflate', bytes: bytes.byteLength },
-          scratch: buffer,
-        };
+        return { ok: false, problem: 'short_inflate', bytes: bytes.byteLength };
       }
     }
-    // The samples need an aligned view; uncompressed bytes sit in the (reused) scratch buffer,
+    // The samples need an aligned view; uncompressed bytes sit in the (reused) read buffer,
     // so they are copied before the predictor changes them.
     if (compression === 1 || bytes.byteOffset % bytesPerSample !== 0) bytes = Buffer.from(bytes);
     const data = new ArrayType(
       bytes.buffer as ArrayBuffer,
       bytes.byteOffset,
-      blockWidth * decodedRows,
+      blockWidth * neededRows,
     );
-    if (predictor === 2) undoHorizontalDifferencing(data, blockWidth, decodedRows);
+    if (predictor === 2) undoHorizontalDifferencing(data, blockWidth, neededRows);
     for (let s = 0; s < positions.length; s++) values[s] = data[positions[s] as number] as number;
-    return { outcome: { ok: true, values }, scratch: buffer };
+    return { ok: true, values };
   } catch (error) {
     return {
-      outcome: {
-        ok: false,
-        problem: 'failed',
-        message: error instanceof Error ? error.message : String(error),
-      },
-      scratch: buffer,
+      ok: false,
+      problem: 'failed',
+      message: error instanceof Error ? error.message : String(error),
     };
+  }
+}
+
+/**
+ * Share of a block's rows below which zlib's head-only inflate (about that share of the stream,
+ * plus a margin) costs less than libdeflate's whole block (about 1 / 2.25 of zlib's whole block).
+ */
+const HEAD_BEATS_WHOLE_BELOW = 0.35;
+
+/**
+ * The whole block inflated by libdeflate into `state.inflated`; null when libdeflate rejects
+ * the stream (the caller then lets zlib inflate it, and fail with zlib's message).
+ */
+function inflateWholeNative(
+  addon: NativeInflate,
+  raw: Buffer,
+  expected: number,
+  state: DecoderState,
+): Buffer | null {
+  if (state.inflated.byteLength < expected) state.inflated = Buffer.allocUnsafeSlow(expected);
+  const target = state.inflated.subarray(0, expected);
+  try {
+    return target.subarray(0, addon.inflateInto(raw, target));
+  } catch {
+    return null;
   }
 }
 

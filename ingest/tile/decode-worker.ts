@@ -4,7 +4,12 @@
  * transferred. Never throws: errors go back as outcomes. Loaded through `decode-worker-boot.js`.
  */
 import { parentPort } from 'node:worker_threads';
-import { decodeBlockPixels, type BlockJob, type BlockOutcome } from './decode-block.ts';
+import {
+  DecoderState,
+  decodeBlockPixels,
+  type BlockJob,
+  type BlockOutcome,
+} from './decode-block.ts';
 
 export interface DecodeRequest {
   readonly id: number;
@@ -18,11 +23,10 @@ export interface DecodeReply {
 
 const port = parentPort;
 if (port === null) throw new Error('decode-worker.ts must run in a worker thread');
-// One read buffer per thread, reused by every job (grown to the largest block seen).
-let scratch: Buffer = Buffer.allocUnsafeSlow(1 << 18);
+// One inflater and one set of buffers per thread, reused by every job.
+const state = new DecoderState();
 port.on('message', ({ id, job }: DecodeRequest) => {
-  const decoded = decodeBlockPixels(job, scratch);
-  scratch = decoded.scratch;
-  const reply: DecodeReply = { id, outcome: decoded.outcome };
-  port.postMessage(reply, decoded.outcome.ok ? [decoded.outcome.values.buffer as ArrayBuffer] : []);
+  const outcome = decodeBlockPixels(job, state);
+  const reply: DecodeReply = { id, outcome };
+  port.postMessage(reply, outcome.ok ? [outcome.values.buffer as ArrayBuffer] : []);
 });

@@ -10,8 +10,9 @@
  *   parcels, each item and each of its 11 assets, opens the file and reads, for each COG block
  *   (512 px tile) that holds pixels of the chunk's parcels, the bounding box of those pixels in
  *   that block (20 m assets at 20 m): exactly the blocks PledgeWatch decodes, each once per chunk;
- * - PledgeWatch `readParcelSeason` (blocks decoded with Node's native zlib on a pool of one worker
- *   thread per core, `ingest/tile/decode-pool.ts`): the same chunks, plus
+ * - PledgeWatch `readParcelSeason` (blocks decoded with libdeflate, or Node's zlib when the addon
+ *   is not built, on a pool of one worker thread per core, `ingest/tile/decode-pool.ts`): the same
+ *   chunks, plus
  *   masking and the per-parcel pixel series (and the parcels' pixel coverage with the buffer);
  * - the whole chain, when `ingest/` exports `classifyParcels`: read, mask, features and
  *   classification with onnxruntime-node, over the same chunks (storing is not timed: no database
@@ -87,6 +88,7 @@ const SEASON_TARGET_S = 180;
 const modelPath = fileURLToPath(new URL('../../fixtures/models/crop-type.onnx', import.meta.url));
 const gdalScript = fileURLToPath(new URL('./lib/gdal-read-windows.py', import.meta.url));
 const installGdal = fileURLToPath(new URL('../install-gdal.sh', import.meta.url));
+const buildNativeInflate = fileURLToPath(new URL('../build-native-inflate.sh', import.meta.url));
 const signaturesPath = fileURLToPath(
   new URL('../../fixtures/sentinel2/crop-signatures.json', import.meta.url),
 );
@@ -119,6 +121,7 @@ export const satellite: BenchSuite = {
     if (failures.length > 0)
       throw new Error(`bench catalog: ${failures.map((f) => f.reason).join('; ')}`);
     const chunks = spatialChunks(data.parcels, data.grid, sizes.parcelsPerChunk);
+    await ensureNativeInflate(options.log);
     const gdalVersion = await ensureGdal(options.log);
     if (gdalVersion === null)
       skipped.push(
@@ -294,6 +297,9 @@ export const satellite: BenchSuite = {
       `peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
     );
 
+    const inflater = ingest.blockInflater();
+    const inflaterName =
+      inflater.kind === 'libdeflate' ? 'libdeflate' : `Node's zlib (${inflater.reason})`;
     return {
       suite: 'satellite',
       title: satellite.title,
@@ -303,13 +309,14 @@ export const satellite: BenchSuite = {
         `The whole chain (classifyParcels with the committed model, one call per chunk, storing not timed) runs over the first ${sizes.chainChunks} chunks; its rate and CPU per pixel-date are compared.`,
         `Parcels read in chunks by ${CELL_PX} px cell (at most ${sizes.parcelsPerChunk} each) with a ${BUFFER_M} m inward buffer; PledgeWatch decodes each COG block holding parcel pixels once per chunk and item.`,
         'GDAL reads the bounding box of the parcel pixels in each of those blocks, file by file, in a child process (Debian python3-gdal, single-threaded, libdeflate); its time excludes the process start.',
-        'PledgeWatch decodes blocks on one worker thread per core (read, inflate with Node zlib, undo the predictor, pick the parcel pixels) while the main thread masks and stacks them.',
+        `PledgeWatch decodes blocks on one worker thread per core (read, inflate with ${inflaterName}, undo the predictor, pick the parcel pixels) while the main thread masks and stacks them.`,
         'CPU times are of all threads of each process (process.cpuUsage; getrusage in the GDAL child).',
       ],
       environment: {
         gdal: gdalVersion ?? 'not available',
         cache: data.folder,
         decodeThreads: String(availableParallelism()),
+        inflater: inflaterName,
       },
       parameters: {
         ...sizes,
@@ -438,6 +445,15 @@ function countBlocks(plan: readonly FileWindows[]): { decoded: number; distinct:
     }
   }
   return { decoded, distinct: distinct.size };
+}
+
+/** Builds the libdeflate addon when it can; the run says which inflater it measured. */
+async function ensureNativeInflate(log: (line: string) => void): Promise<void> {
+  try {
+    await run('bash', [buildNativeInflate], '');
+  } catch (error) {
+    log(`libdeflate addon not built: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 async function ensureGdal(log: (line: string) => void): Promise<string | null> {

@@ -144,7 +144,8 @@ export async function runClassify(
   stderr: Writable = process.stderr,
 ): Promise<Record<string, unknown>> {
   const started = performance.now();
-  const { classifyParcels, classRasterToCog, loadStac } = await import('../../ingest/index.ts');
+  const { blockInflater, classifyParcels, classRasterToCog, loadStac } =
+    await import('../../ingest/index.ts');
   type ClassifyParcelInput = import('../../ingest/index.ts').ClassifyParcelInput;
   type ParcelCropResult = import('../../ingest/index.ts').ParcelCropResult;
   type CropSignatures = import('../../ingest/index.ts').CropSignatures;
@@ -217,6 +218,8 @@ export async function runClassify(
       `--stac ${args.stac}: no usable scene${args.from || args.to ? ' in the date range' : ''}${loadFailures[0] ? ` (${loadFailures.length} failed, first: ${loadFailures[0].reason})` : ''}`,
     );
   stderr.write(`${items.length} scenes, ${inputs.length} parcels\n`);
+  const inflater = blockInflater();
+  if (inflater.kind === 'zlib') stderr.write(`note: inflating with zlib: ${inflater.reason}\n`);
 
   // 2. Classification, with progress.
   let progressLine = '';
