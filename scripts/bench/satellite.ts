@@ -34,7 +34,6 @@ import {
   type ParcelSeason,
   type SceneItem,
 } from '../../ingest/index.ts';
-import { toProjected, type TileGrid } from '../../geo/index.ts';
 import type { CropSignatures } from '../../ingest/simulate/crop-signatures.ts';
 import { formatCount, formatRatio, formatSeconds } from './lib/format.ts';
 import { startBudget } from './lib/measure.ts';
@@ -76,8 +75,6 @@ const quickSizes: Sizes = {
   budgetMs: 5 * 60_000,
 };
 
-/** Chunk cells: 2 048 px, a whole number of the 512 px blocks at 10 m and at 20 m. */
-const CELL_PX = 2_048;
 const BUFFER_M = 10;
 /** The bench COGs' block size (`writeSceneFiles`), in file pixels. */
 const BLOCK_PX = 512;
@@ -120,7 +117,12 @@ export const satellite: BenchSuite = {
     const { items, failures } = await loadStac(data.catalogPath);
     if (failures.length > 0)
       throw new Error(`bench catalog: ${failures.map((f) => f.reason).join('; ')}`);
-    const chunks = spatialChunks(data.parcels, data.grid, sizes.parcelsPerChunk);
+    const chunks = ingest.chunkParcelsByCell(
+      data.parcels,
+      (parcel) => parcel.geometry,
+      data.grid,
+      sizes.parcelsPerChunk,
+    );
     await ensureNativeInflate(options.log);
     const gdalVersion = await ensureGdal(options.log);
     if (gdalVersion === null)
@@ -307,7 +309,7 @@ export const satellite: BenchSuite = {
       method: [
         'A simulated season (crop signatures from the real Flanders scenes) written as DEFLATE COGs with predictor 2 and 512 px tiles; scenes share files (the reader never caches across items).',
         `The whole chain (classifyParcels with the committed model, one call per chunk, storing not timed) runs over the first ${sizes.chainChunks} chunks; its rate and CPU per pixel-date are compared.`,
-        `Parcels read in chunks by ${CELL_PX} px cell (at most ${sizes.parcelsPerChunk} each) with a ${BUFFER_M} m inward buffer; PledgeWatch decodes each COG block holding parcel pixels once per chunk and item.`,
+        `Parcels read in chunks by ${ingest.CHUNK_CELL_PX} px cell (at most ${sizes.parcelsPerChunk} each) with a ${BUFFER_M} m inward buffer; PledgeWatch decodes each COG block holding parcel pixels once per chunk and item.`,
         'GDAL reads the bounding box of the parcel pixels in each of those blocks, file by file, in a child process (Debian python3-gdal, single-threaded, libdeflate); its time excludes the process start.',
         `PledgeWatch decodes blocks on one worker thread per core (read, inflate with ${inflaterName}, undo the predictor, pick the parcel pixels) while the main thread masks and stacks them.`,
         'CPU times are of all threads of each process (process.cpuUsage; getrusage in the GDAL child).',
@@ -353,48 +355,6 @@ function sample(repetition: number, count: number, elapsedMs: number): Sample {
     perSecond: count / (elapsedMs / 1000),
     stoppedByTimeCap: false,
   };
-}
-
-/**
- * Parcels grouped by the 2 048 px cell of their centre (row-major), a cell cut into chunks of at
- * most `size` parcels (in the order of their 512 px block) when it holds more.
- */
-function spatialChunks(
-  parcels: readonly BenchParcel[],
-  grid: TileGrid,
-  size: number,
-): BenchParcel[][] {
-  const [a, , originX, , e, originY] = grid.transform;
-  const keyed = parcels.map((p) => {
-    const ring = p.geometry.coordinates[0] ?? [];
-    let sumX = 0;
-    let sumY = 0;
-    const corners = ring.slice(0, -1);
-    for (const vertex of corners) {
-      const [x, y] = toProjected(grid.epsg, vertex);
-      sumX += x;
-      sumY += y;
-    }
-    const col = (sumX / Math.max(1, corners.length) - originX) / a;
-    const row = (sumY / Math.max(1, corners.length) - originY) / e;
-    const cell = Math.floor(row / CELL_PX) * 1_000 + Math.floor(col / CELL_PX);
-    const block = Math.floor(row / BLOCK_PX) * 1_000 + Math.floor(col / BLOCK_PX);
-    return { p, cell, block };
-  });
-  keyed.sort((x, y) => x.cell - y.cell || x.block - y.block);
-  const out: BenchParcel[][] = [];
-  let current: BenchParcel[] = [];
-  let currentCell = NaN;
-  for (const { p, cell } of keyed) {
-    if (cell !== currentCell || current.length >= size) {
-      if (current.length > 0) out.push(current);
-      current = [];
-      currentCell = cell;
-    }
-    current.push(p);
-  }
-  if (current.length > 0) out.push(current);
-  return out;
 }
 
 /**

@@ -6,11 +6,13 @@
  */
 import type { Bbox, MultiPolygon, Polygon } from '../../geo/index.ts';
 import {
+  chunkParcelsByCell,
   classifyParcels,
   loadStac,
   type ClassifyParcelInput,
   type ClassifyParcelsOptions,
   type ClassifyParcelsResult,
+  type ChunkGrid,
   type CropSignatures,
   type SceneItem,
 } from '../../ingest/index.ts';
@@ -78,6 +80,19 @@ interface Work {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The grid chunk cells are laid on for a group of parcels (whose scenes share a CRS): the 10 m
+ * grid of the first scene that states one, else a 10 m grid at the CRS's origin.
+ */
+function chunkGridOf(items: readonly SceneItem[]): ChunkGrid {
+  const epsg = items[0]?.epsg ?? 4326;
+  for (const item of items) {
+    const transform = item.assets.red?.transform ?? item.transform;
+    if (transform !== undefined && transform[0] === 10) return { epsg, transform };
+  }
+  return { epsg, transform: [10, 0, 0, 0, -10, 0] };
+}
 
 /**
  * The scenes a parcel is classified from: its declared season, widened to the months the
@@ -218,9 +233,15 @@ export async function runSatellite(options: SatelliteRunOptions): Promise<Satell
     const failedItems = new Map<string, RunFailure>();
     const usedItems = new Set<string>();
     for (const group of groups.values()) {
-      for (let start = 0; start < group.length; start += chunkSize) {
+      // Neighbouring parcels together: a chunk then decodes only its part of each tile.
+      const chunks = chunkParcelsByCell(
+        group,
+        ({ parcel }) => parcel.geometry,
+        chunkGridOf(group[0]?.items ?? []),
+        chunkSize,
+      );
+      for (const chunk of chunks) {
         options.signal?.throwIfAborted();
-        const chunk = group.slice(start, start + chunkSize);
         const chunkItems = new Map<string, SceneItem>();
         for (const entry of chunk) for (const item of entry.items) chunkItems.set(item.id, item);
         const itemList = [...chunkItems.values()];
