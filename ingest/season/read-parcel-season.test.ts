@@ -68,7 +68,8 @@ describe('readParcelSeason on synthetic scenes', () => {
       scl: (r, c) => (r === 1 && c === 1 ? 9 : 4),
       blueNodataAt: [[5, 5]],
     });
-    const { parcels } = await readParcelSeason([item], [parcelA]);
+    const { parcels, blocks } = await readParcelSeason([item], [parcelA]);
+    expect(blocks).toEqual({ decoded: 11, skippedMasked: 0 }); // partly clouded: all decoded
     const season = parcels[0];
     expect(season?.observations[0]?.clearPixels).toBe(16 - 4 - 1);
     for (let p = 0; p < 16; p++) {
@@ -84,7 +85,9 @@ describe('readParcelSeason on synthetic scenes', () => {
   it('keeps a clouded scene in the series with NaN and clearPixels 0, never a zero', async () => {
     const clear = await scene('S2_C1', '2018-07-03T10:50:00Z');
     const cloudy = await scene('S2_C2', '2018-07-04T10:50:00Z', { scl: () => 9 });
-    const { parcels } = await readParcelSeason([cloudy, clear], [parcelA]);
+    const { parcels, blocks } = await readParcelSeason([cloudy, clear], [parcelA]);
+    // The clouded scene: its SCL block decoded, none of its 10 band blocks (one block each).
+    expect(blocks).toEqual({ decoded: 11 + 1, skippedMasked: 10 });
     const season = parcels[0];
     expect(season?.series.sceneIds).toEqual(['S2_C1', 'S2_C2']);
     expect(season?.observations.map((o) => o.clearPixels)).toEqual([16, 0]);

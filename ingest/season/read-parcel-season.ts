@@ -12,7 +12,7 @@ import {
 } from '../types.ts';
 import { itemGrid } from './item-grid.ts';
 import { parcelPixels, type ParcelPixels } from './parcel-pixels.ts';
-import { readSceneOverParcels, type ScenePlans } from './read-scene.ts';
+import { readSceneOverParcels, type BlockCounts, type ScenePlans } from './read-scene.ts';
 import { buildSeasonGrid, type GridPlacement } from './season-grid.ts';
 
 /** Options for {@link readParcelSeason}. */
@@ -42,6 +42,8 @@ export interface ParcelSeasonResult {
   failures: ItemFailure[];
   /** Ids of parcels that no item's grid covers (in input order). */
   parcelsOutside: string[];
+  /** COG blocks decoded over all items, and band blocks skipped because SCL masked them all. */
+  blocks: BlockCounts;
 }
 
 /**
@@ -127,7 +129,12 @@ export async function readParcelSeason(
     }
   }
   if (grids.length === 0) {
-    return { parcels: [], failures, parcelsOutside: parcels.map((parcel) => parcel.id) };
+    return {
+      parcels: [],
+      failures,
+      parcelsOutside: parcels.map((parcel) => parcel.id),
+      blocks: { decoded: 0, skippedMasked: 0 },
+    };
   }
   const season = buildSeasonGrid(grids.map(({ grid }) => grid));
   const scenes: { item: SceneItem; grid: TileGrid; placement: GridPlacement & { ok: true } }[] = [];
@@ -185,6 +192,7 @@ export async function readParcelSeason(
   const clearOf = pixels.map((_, i) => new Int32Array(scenesOf[i]?.length ?? 0));
   const sceneRead = new Uint8Array(scenes.length);
   const plans: ScenePlans = new Map(); // the scenes of a season mostly share one
+  const blocks: BlockCounts = { decoded: 0, skippedMasked: 0 };
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < scenes.length) {
@@ -219,6 +227,8 @@ export async function readParcelSeason(
           read.values[j]?.forEach((values, b) => series[b]?.set(values, slot * pixelCount));
           (clearOf[i] as Int32Array)[slot] = read.clearPixels[j] ?? 0;
         });
+        blocks.decoded += read.blocks.decoded;
+        blocks.skippedMasked += read.blocks.skippedMasked;
         sceneRead[index] = 1;
         progress(item.id);
       } catch (error) {
@@ -284,6 +294,7 @@ export async function readParcelSeason(
   });
   const outside = new Set(parcelsOutside);
   return {
+    blocks,
     parcels: result,
     failures,
     parcelsOutside: parcels.map((parcel) => parcel.id).filter((id) => outside.has(id)),

@@ -10,6 +10,14 @@ export interface SceneRead {
   values: Float32Array[][];
   /** Unmasked pixels per parcel. */
   clearPixels: number[];
+  /** COG blocks decoded, and band blocks not decoded because SCL masks all their pixels. */
+  blocks: BlockCounts;
+}
+
+/** COG blocks of a read: decoded, and skipped because every pixel wanted was masked by SCL. */
+export interface BlockCounts {
+  decoded: number;
+  skippedMasked: number;
 }
 
 /** Options for {@link readSceneOverParcels}. */
@@ -84,6 +92,8 @@ interface BandMapping {
  * back only the wanted pixels: `OpenCog.readBlockPixels`), and each block's values go straight
  * into flat per-band arrays over all the call's pixels, with no intermediate window. Each COG is
  * opened once per call; which pixel lies in which block is worked out once per `plans` entry.
+ * SCL blocks are decoded first: a band block none of whose parcel pixels SCL leaves clear is not
+ * decoded at all (so damage to such a block goes unnoticed; its pixels are masked either way).
  *
  * Reflectance is `DN × scale + offset` from the asset. A pixel is masked (NaN in every band) when
  * its SCL class is excluded, or any band (or SCL) holds its nodata value; pixels outside the
@@ -145,6 +155,8 @@ export async function readSceneOverParcels(
     return a === sclIndex || inside === 0 ? band.fill(NaN) : band;
   });
   const clearPixels = parcels.map(() => 0);
+  let skippedBlocks = 0;
+  let decodedBlocks = 0;
   const toResult = (): SceneRead => ({
     values: parcels.map((_, i) =>
       BAND_NAMES.map((_, b) =>
@@ -152,14 +164,17 @@ export async function readSceneOverParcels(
       ),
     ),
     clearPixels,
+    blocks: { decoded: decodedBlocks, skippedMasked: skippedBlocks },
   });
   if (inside === 0) return toResult();
 
   const mappings = await openAll(item, grid, signal);
+  // 1 where the pixel's SCL class is neither excluded nor nodata.
+  const sclClear = new Uint8Array(total);
   try {
     // Pixels grouped by the block that holds them, once per distinct block layout (10 m, 20 m).
     const { layouts } = plan;
-    const jobs: { asset: number; mapping: BandMapping; groups: BlockGroups; block: number }[] = [];
+    const jobs: BlockJob[] = [];
     mappings.forEach((mapping, asset) => {
       const { ratioX, ratioY, shiftX, shiftY, cog } = mapping;
       const { blocks } = cog;
@@ -183,37 +198,38 @@ export async function readSceneOverParcels(
         jobs.push({ asset, mapping, groups, block: g });
       }
     });
-    // Block by block, every asset of a block together: several blocks in flight, so the
-    // decode pool works on every core while this thread stacks pixels.
-    jobs.sort(
+    const readJob = async ({ groups, block, mapping, asset }: BlockJob): Promise<void> => {
+      const index = groups.blocks[block] ?? 0;
+      const { across } = mapping.cog.blocks;
+      const values = await mapping.cog.readBlockPixels(
+        index % across,
+        Math.floor(index / across),
+        groups.positionsOf(block),
+        signal,
+      );
+      scatter(values, groups.pixels, groups.firstOf[block] ?? 0, bands[asset] as Float32Array);
+    };
+    // SCL first: a band block whose parcel pixels are all masked by their SCL class holds
+    // nothing the season keeps, and is not decoded at all (on a cloudy scene, most of them).
+    const sclJobs = jobs.filter((job) => job.asset === sclIndex);
+    await runBlockJobs(sclJobs, blockConcurrency, signal, readJob);
+    const scl = bands[sclIndex] as Float32Array;
+    const sclNodata = Math.fround(mappings[sclIndex]?.asset.nodata ?? NaN);
+    for (let j = 0; j < total; j++) {
+      const value = scl[j] as number;
+      sclClear[j] = value === value && value !== sclNodata && excludedScl[value] === 0 ? 1 : 0;
+    }
+    const bandJobs = jobs.filter(
+      (job) => job.asset !== sclIndex && anyClear(job.groups, job.block, sclClear),
+    );
+    skippedBlocks = jobs.length - sclJobs.length - bandJobs.length;
+    decodedBlocks = sclJobs.length + bandJobs.length;
+    // Block by block, every band of a block together: several blocks in flight, so the decode
+    // pool works on every core while this thread stacks pixels.
+    bandJobs.sort(
       (x, y) => x.groups.blockIndex(x.block) - y.groups.blockIndex(y.block) || x.asset - y.asset,
     );
-    let next = 0;
-    let failed = false;
-    const runJobs = async (): Promise<void> => {
-      while (next < jobs.length && !failed) {
-        const job = jobs[next++];
-        if (job === undefined) continue;
-        signal?.throwIfAborted();
-        const { groups, block, mapping, asset } = job;
-        const index = groups.blocks[block] ?? 0;
-        const { across } = mapping.cog.blocks;
-        const first = groups.firstOf[block] ?? 0;
-        try {
-          const values = await mapping.cog.readBlockPixels(
-            index % across,
-            Math.floor(index / across),
-            groups.positionsOf(block),
-            signal,
-          );
-          scatter(values, groups.pixels, first, bands[asset] as Float32Array);
-        } catch (error) {
-          failed = true; // the item is lost: read no more of its blocks
-          throw error;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(blockConcurrency, jobs.length) }, runJobs));
+    await runBlockJobs(bandJobs, blockConcurrency, signal, readJob);
   } finally {
     await Promise.all(mappings.map((mapping) => mapping.cog.close()));
   }
@@ -222,16 +238,13 @@ export async function readSceneOverParcels(
   // its nodata; clear pixels get DN x scale + offset in every band, the others NaN.
   // One pass decides every pixel (SCL first, then the bands until one holds its nodata), one
   // pass per band scales it.
-  const scl = bands[sclIndex] as Float32Array;
-  const sclNodata = Math.fround(mappings[sclIndex]?.asset.nodata ?? NaN);
   const dnBands = bands.slice(0, BAND_NAMES.length);
   const nodatas = Float64Array.from(dnBands, (_, b) =>
     Math.fround(mappings[b]?.asset.nodata ?? NaN),
   );
   const clear = new Uint8Array(total);
   for (let j = 0; j < total; j++) {
-    const value = scl[j] as number;
-    let isClear = value === value && value !== sclNodata && excludedScl[value] === 0;
+    let isClear = sclClear[j] === 1;
     for (let b = 0; isClear && b < dnBands.length; b++) {
       const dn = (dnBands[b] as Float32Array)[j] as number;
       if (dn !== dn || dn === nodatas[b]) isClear = false;
@@ -368,6 +381,51 @@ function groupByBlock(
     blockIndex: (k) => blocks[k] ?? 0,
     positionsOf: (k) => (slices[k] ??= positions.slice(firstOf[k] ?? 0, firstOf[k + 1] ?? 0)),
   };
+}
+
+/** One block of one asset to decode: group `block` of `groups`. */
+interface BlockJob {
+  asset: number;
+  mapping: BandMapping;
+  groups: BlockGroups;
+  block: number;
+}
+
+/**
+ * Runs `read` over the jobs, `concurrency` at a time, in their order; the first failure stops
+ * the others from starting and is thrown.
+ */
+async function runBlockJobs(
+  jobs: readonly BlockJob[],
+  concurrency: number,
+  signal: AbortSignal | undefined,
+  read: (job: BlockJob) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length && !failed) {
+      const job = jobs[next++];
+      if (job === undefined) continue;
+      signal?.throwIfAborted();
+      try {
+        await read(job);
+      } catch (error) {
+        failed = true; // the item is lost: read no more of its blocks
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+}
+
+/** Whether any pixel of group `g` is clear by its SCL class. */
+function anyClear(groups: BlockGroups, g: number, sclClear: Uint8Array): boolean {
+  const end = groups.firstOf[g + 1] ?? 0;
+  for (let s = groups.firstOf[g] ?? 0; s < end; s++) {
+    if (sclClear[groups.pixels[s] as number] === 1) return true;
+  }
+  return false;
 }
 
 /** Puts one block's values (its group's pixels, from `first` on) into `out` (flat over the call). */
