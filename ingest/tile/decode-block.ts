@@ -104,7 +104,13 @@ export function decodeBlockPixels(job: BlockJob, state: DecoderState): BlockOutc
     let bytes: Buffer | null = null;
     if (compression === 1) bytes = raw;
     else if (inflater.kind === 'libdeflate' && neededRows / rows >= HEAD_BEATS_WHOLE_BELOW) {
-      bytes = inflateWholeNative(inflater.addon, raw, expected, state);
+      if (bytesPerSample <= 2 && !job.sampleType.startsWith('Int') && predictor <= 2) {
+        // Unsigned 8/16-bit samples (Sentinel-2's): the addon also undoes the predictor and
+        // picks the pixels, so nothing of the block is touched in JavaScript.
+        if (pickNative(inflater.addon, job, raw, expected, neededBytes, state, values)) {
+          return { ok: true, values };
+        }
+      } else bytes = inflateWholeNative(inflater.addon, raw, expected, state);
     } else bytes = inflateHead(raw, neededRows / rows, expected);
     if (bytes === null || bytes.byteLength < neededBytes) {
       bytes = inflateSync(raw, { chunkSize: Math.max(64, expected + 64) });
@@ -137,6 +143,38 @@ export function decodeBlockPixels(job: BlockJob, state: DecoderState): BlockOutc
  * plus a margin) costs less than libdeflate's whole block (about 1 / 2.25 of zlib's whole block).
  */
 const HEAD_BEATS_WHOLE_BELOW = 0.35;
+
+/**
+ * The block decoded by the addon's `inflatePick` into `values`; false when libdeflate rejects
+ * the stream or it is too short for the wanted rows (the caller then lets zlib inflate it, and
+ * fail with zlib's message).
+ */
+function pickNative(
+  addon: NativeInflate,
+  job: BlockJob,
+  raw: Buffer,
+  expected: number,
+  neededBytes: number,
+  state: DecoderState,
+  values: Float32Array,
+): boolean {
+  if (state.inflated.byteLength < expected) state.inflated = Buffer.allocUnsafeSlow(expected);
+  const bytesPerSample = SAMPLE_TYPES[job.sampleType].BYTES_PER_ELEMENT as 1 | 2;
+  try {
+    const written = addon.inflatePick(
+      raw,
+      state.inflated.subarray(0, expected),
+      bytesPerSample,
+      job.predictor as 1 | 2,
+      job.blockWidth,
+      job.positions,
+      values,
+    );
+    return written >= neededBytes;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The whole block inflated by libdeflate into `state.inflated`; null when libdeflate rejects

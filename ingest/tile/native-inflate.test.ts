@@ -55,6 +55,43 @@ describe.skipIf(addon === null)('the libdeflate addon', () => {
     expect(() => native.inflateInto('text' as unknown as Uint8Array, new Uint8Array(1))).toThrow(
       'inflateInto: source must be a Uint8Array',
     );
+    const values = new Float32Array(1);
+    expect(() =>
+      native.inflatePick(
+        stream,
+        new Uint8Array(plain.length),
+        4 as 2,
+        2,
+        10,
+        Int32Array.of(0),
+        values,
+      ),
+    ).toThrow('bytesPerSample and predictor must be 1 or 2');
+    expect(() =>
+      native.inflatePick(
+        stream,
+        new Uint8Array(plain.length),
+        1,
+        1,
+        10,
+        new Int32Array(1),
+        new Float64Array(1) as unknown as Float32Array,
+      ),
+    ).toThrow('inflatePick: values (a Float32Array) has the wrong type');
+  });
+
+  it('picks samples after undoing the predictor, and leaves values alone when rows are missing', () => {
+    // Two rows of 4 uint16 samples, stored as differences (predictor 2).
+    const rows = Uint16Array.of(10, 1, 1, 1, 500, 65_535, 2, 0);
+    const packed = deflateSync(Buffer.from(rows.buffer));
+    const values = new Float32Array(3);
+    const target = new Uint8Array(16);
+    expect(native.inflatePick(packed, target, 2, 2, 4, Int32Array.of(3, 4, 5), values)).toBe(16);
+    expect([...values]).toEqual([13, 500, 499]); // 10+1+1+1, 500, (500 + 65535) mod 65536
+    const short = deflateSync(Buffer.from(rows.buffer, 0, 8)); // the first row only
+    values.fill(-1);
+    expect(native.inflatePick(short, target, 2, 2, 4, Int32Array.of(0, 4), values)).toBe(8);
+    expect([...values]).toEqual([-1, -1, -1]);
   });
 });
 
@@ -127,6 +164,60 @@ describe.skipIf(addon === null)('decodeBlockPixels with libdeflate and with zlib
           expect(outcome.ok, `${inflater.kind}, rows down to ${lastRow}`).toBe(true);
           if (outcome.ok) expect([...outcome.values]).toEqual(expected);
         }
+      }
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('gives the same 8-bit pixels (predictor 2, as SCL is stored) on both', async () => {
+    let seed = 3;
+    const classes = Uint8Array.from({ length: SIZE * SIZE }, () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % 12;
+    });
+    const path = join(root, 'scl.tif');
+    await writeFile(
+      path,
+      writeCog(
+        {
+          width: SIZE,
+          height: SIZE,
+          data: classes,
+          epsg: 32631,
+          originX: 0,
+          originY: 0,
+          pixelSize: 20,
+        },
+        { tileSize: SIZE },
+      ),
+    );
+    const tiff = await fromFile(path);
+    const directory = (await tiff.getImage()).fileDirectory;
+    const offsets = (await directory.loadValue('TileOffsets')) as ArrayLike<number>;
+    const counts = (await directory.loadValue('TileByteCounts')) as ArrayLike<number>;
+    await tiff.close();
+    const fd = openSync(path, 'r');
+    try {
+      const positions = Int32Array.from({ length: 500 }, (_, k) => (k * 131) % (SIZE * SIZE));
+      for (const inflater of [auto, chooseInflater('zlib')]) {
+        const outcome = decodeBlockPixels(
+          {
+            fd,
+            offset: Number(offsets[0]),
+            byteCount: Number(counts[0]),
+            compression: 8,
+            predictor: 2,
+            sampleType: 'Uint8Array',
+            blockWidth: SIZE,
+            rows: SIZE,
+            sparseFill: 0,
+            positions,
+          },
+          new DecoderState(inflater),
+        );
+        expect(outcome.ok, inflater.kind).toBe(true);
+        if (outcome.ok) expect([...outcome.values]).toEqual([...positions].map((p) => classes[p]));
       }
     } finally {
       closeSync(fd);

@@ -9,9 +9,24 @@
  */
 import { createRequire } from 'node:module';
 
-/** The addon's one function: a whole zlib stream into `target`; returns the bytes written. */
+/** The addon's functions (see `native/inflate.c`). */
 export interface NativeInflate {
+  /** A whole zlib stream into `target`; returns the bytes written. Throws on a bad stream. */
   inflateInto(source: Uint8Array, target: Uint8Array): number;
+  /**
+   * The same, then for 8- or 16-bit unsigned samples: predictor 2 undone over the rows down to
+   * the last wanted one, and the samples at `positions` put into `values`. Returns the bytes
+   * written; when they do not reach the last wanted row, `values` is left alone.
+   */
+  inflatePick(
+    source: Uint8Array,
+    target: Uint8Array,
+    bytesPerSample: 1 | 2,
+    predictor: 1 | 2,
+    width: number,
+    positions: Int32Array,
+    values: Float32Array,
+  ): number;
 }
 
 export type InflaterChoice =
@@ -41,8 +56,11 @@ export function chooseInflater(setting: string | undefined): InflaterChoice {
   }
   if (wanted === 'zlib') return { kind: 'zlib', reason: 'PW_INFLATE=zlib' };
   try {
-    const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeInflate;
-    return { kind: 'libdeflate', addon };
+    const addon = createRequire(import.meta.url)(ADDON_PATH) as Partial<NativeInflate>;
+    if (typeof addon.inflateInto !== 'function' || typeof addon.inflatePick !== 'function') {
+      throw new Error('it predates this version (no inflatePick); rebuild it');
+    }
+    return { kind: 'libdeflate', addon: addon as NativeInflate };
   } catch (error) {
     const reason = `the libdeflate addon did not load (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); build it with scripts/build-native-inflate.sh`;
     if (wanted === 'libdeflate') throw new Error(`PW_INFLATE=libdeflate but ${reason}`);
