@@ -236,20 +236,16 @@ export async function readSceneOverParcels(
 
   // Mask and scale: a pixel is clear when its SCL class is not excluded and no asset holds
   // its nodata; clear pixels get DN x scale + offset in every band, the others NaN.
-  // One pass decides every pixel (SCL first, then the bands until one holds its nodata), one
-  // pass per band scales it.
-  const dnBands = bands.slice(0, BAND_NAMES.length);
-  const nodatas = Float64Array.from(dnBands, (_, b) =>
-    Math.fround(mappings[b]?.asset.nodata ?? NaN),
-  );
-  const clear = new Uint8Array(total);
-  for (let j = 0; j < total; j++) {
-    let isClear = sclClear[j] === 1;
-    for (let b = 0; isClear && b < dnBands.length; b++) {
-      const dn = (dnBands[b] as Float32Array)[j] as number;
-      if (dn !== dn || dn === nodatas[b]) isClear = false;
+  // Band by band, each pass over one array: a pixel's bands lie in eleven arrays, and a loop
+  // over them per pixel costs twice as much.
+  const clear = sclClear.slice();
+  for (let b = 0; b < BAND_NAMES.length; b++) {
+    const band = bands[b] as Float32Array;
+    const nodata = Math.fround(mappings[b]?.asset.nodata ?? NaN);
+    for (let j = 0; j < total; j++) {
+      const dn = band[j] as number;
+      if (dn !== dn || dn === nodata) clear[j] = 0;
     }
-    clear[j] = isClear ? 1 : 0;
   }
   for (let b = 0; b < BAND_NAMES.length; b++) {
     const band = bands[b] as Float32Array;
