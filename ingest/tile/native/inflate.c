@@ -38,32 +38,6 @@ static struct libdeflate_decompressor *decompressor_of(napi_env env) {
   return created;
 }
 
-/* The bytes of a Uint8Array (or any typed array / Buffer) argument; 0 on success. */
-static int bytes_of(napi_env env, napi_value value, const char *name, void **bytes, size_t *length) {
-  bool is_typed = false;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) {
-    char message[96];
-    snprintf(message, sizeof message, "inflateInto: %s must be a Uint8Array", name);
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
-    return -1;
-  }
-  napi_typedarray_type type;
-  size_t elements = 0;
-  size_t offset = 0;
-  napi_value buffer;
-  void *data = NULL;
-  if (napi_get_typedarray_info(env, value, &type, &elements, &data, &buffer, &offset) != napi_ok ||
-      type != napi_uint8_array) {
-    char message[96];
-    snprintf(message, sizeof message, "inflateInto: %s must be a Uint8Array", name);
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
-    return -1;
-  }
-  *bytes = data;
-  *length = elements;
-  return 0;
-}
-
 /* Inflates `source` into `target`; throws and returns -1 on failure. */
 static int inflate_whole(napi_env env, void *source, size_t source_length, void *target,
                          size_t target_length, size_t *written) {
@@ -103,8 +77,18 @@ static int int_of(napi_env env, napi_value value, const char *name, int64_t *out
   return 0;
 }
 
-static int typed_of(napi_env env, napi_value value, napi_typedarray_type wanted, const char *name,
-                    void **data, size_t *elements) {
+/*
+ * The data and length of a typed-array argument of the wanted type; otherwise throws a TypeError
+ * naming the function, the argument and the type, and returns -1.
+ */
+static int typed_of(napi_env env, const char *function, napi_value value,
+                    napi_typedarray_type wanted, const char *name, void **data,
+                    size_t *elements) {
+  static const char *const type_names[] = {
+      [napi_uint8_array] = "Uint8Array",
+      [napi_int32_array] = "Int32Array",
+      [napi_float32_array] = "Float32Array",
+  };
   bool is_typed = false;
   napi_typedarray_type type;
   napi_value buffer;
@@ -113,7 +97,7 @@ static int typed_of(napi_env env, napi_value value, napi_typedarray_type wanted,
       napi_get_typedarray_info(env, value, &type, elements, data, &buffer, &offset) != napi_ok ||
       type != wanted) {
     char message[96];
-    snprintf(message, sizeof message, "inflatePick: %s has the wrong type", name);
+    snprintf(message, sizeof message, "%s: %s must be a %s", function, name, type_names[wanted]);
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
     return -1;
   }
@@ -141,16 +125,17 @@ static napi_value inflate_pick(napi_env env, napi_callback_info info) {
   int64_t bytes_per_sample = 0;
   int64_t predictor = 0;
   int64_t width = 0;
-  if (bytes_of(env, argv[0], "source", &source, &source_length) != 0) return NULL;
-  if (bytes_of(env, argv[1], "target", &target, &target_length) != 0) return NULL;
+  const char *fn = "inflatePick";
+  if (typed_of(env, fn, argv[0], napi_uint8_array, "source", &source, &source_length) != 0)
+    return NULL;
+  if (typed_of(env, fn, argv[1], napi_uint8_array, "target", &target, &target_length) != 0)
+    return NULL;
   if (int_of(env, argv[2], "bytesPerSample", &bytes_per_sample) != 0) return NULL;
   if (int_of(env, argv[3], "predictor", &predictor) != 0) return NULL;
   if (int_of(env, argv[4], "width", &width) != 0) return NULL;
-  if (typed_of(env, argv[5], napi_int32_array, "positions (an Int32Array)", &positions_data,
-               &count) != 0)
+  if (typed_of(env, fn, argv[5], napi_int32_array, "positions", &positions_data, &count) != 0)
     return NULL;
-  if (typed_of(env, argv[6], napi_float32_array, "values (a Float32Array)", &values_data,
-               &values_count) != 0)
+  if (typed_of(env, fn, argv[6], napi_float32_array, "values", &values_data, &values_count) != 0)
     return NULL;
   if ((bytes_per_sample != 1 && bytes_per_sample != 2) || (predictor != 1 && predictor != 2) ||
       width < 1 || values_count < count || ((uintptr_t)target % 2) != 0) {
@@ -216,8 +201,11 @@ static napi_value inflate_into(napi_env env, napi_callback_info info) {
   void *target = NULL;
   size_t source_length = 0;
   size_t target_length = 0;
-  if (bytes_of(env, argv[0], "source", &source, &source_length) != 0) return NULL;
-  if (bytes_of(env, argv[1], "target", &target, &target_length) != 0) return NULL;
+  const char *fn = "inflateInto";
+  if (typed_of(env, fn, argv[0], napi_uint8_array, "source", &source, &source_length) != 0)
+    return NULL;
+  if (typed_of(env, fn, argv[1], napi_uint8_array, "target", &target, &target_length) != 0)
+    return NULL;
   size_t written = 0;
   if (inflate_whole(env, source, source_length, target, target_length, &written) != 0) return NULL;
   napi_value count;
