@@ -16,7 +16,12 @@ export { parseSceneItem } from './stac/parse-item.ts';
 export type { ParsedItem } from './stac/parse-item.ts';
 export { NativeDeflateDecoder, useNativeDeflate } from './tile/native-deflate.ts';
 export { blockInflater, type InflaterChoice } from './tile/native-inflate.ts';
-export { CHUNK_CELL_PX, chunkParcelsByCell, type ChunkGrid } from './season/spatial-chunks.ts';
+export {
+  CHUNK_CELL_PX,
+  chunkGridOfItems,
+  chunkParcelsByCell,
+  type ChunkGrid,
+} from './season/spatial-chunks.ts';
 export { openCog } from './tile/open-cog.ts';
 export type { CogGrid, OpenCog } from './tile/open-cog.ts';
 export { TileReadError } from './tile/tile-read-error.ts';

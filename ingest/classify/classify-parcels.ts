@@ -49,9 +49,10 @@ import {
   type OnnxClassifier,
 } from '../model/index.ts';
 import { readParcelSeason } from '../season/read-parcel-season.ts';
+import { chunkGridOfItems, chunkParcelsByCell } from '../season/spatial-chunks.ts';
 import type { CropSignatures } from '../simulate/crop-signatures.ts';
 import type { AffineTransform, MultiPolygon, Polygon } from '../../geo/index.ts';
-import { bboxOf, validatePolygon } from '../../geo/index.ts';
+import { validatePolygon } from '../../geo/index.ts';
 import type { ItemFailure, ParcelSeason, SceneItem } from '../types.ts';
 import { detectMarkers, type ParcelMarker } from './detect-markers.ts';
 import { sceneStatistics, type ParcelSceneStatistics } from './scene-statistics.ts';
@@ -140,8 +141,9 @@ export interface ClassifyParcelsOptions {
   /** Default: inferred from the items' dates (see `inferHarvestYear`). */
   readonly harvestYear?: number;
   /**
-   * Parcels per `readParcelSeason` call, after a spatial ordering (default 500). The next chunk
-   * is read while the current one is classified, so two chunks are in memory at a time.
+   * Most parcels per `readParcelSeason` call (default 500): parcels are read in chunks of
+   * neighbours, by 2 048 px cell of the scenes' grid (`chunkParcelsByCell`). The next chunk is
+   * read while the current one is classified, so two chunks are in memory at a time.
    */
   readonly chunkSize?: number;
   readonly excludedSclClasses?: readonly number[];
@@ -308,17 +310,21 @@ export async function classifyParcels(
         failures.push({ itemId: '', parcelId: parcel.id, code: 'invalid_parcel', reason });
         results.set(parcel.id, cannotVerify(parcel, `invalid parcel: ${reason}`));
       }
-      // Chunks of spatially close parcels, so that a chunk reads only its part of each tile.
-      const ordered = orderSpatially(valid);
-      const chunkCount = Math.ceil(ordered.length / chunkSize);
+      // Chunks of neighbouring parcels (by grid cell), so that a chunk reads only its part of
+      // each tile.
+      const chunks = chunkParcelsByCell(
+        valid,
+        (parcel) => parcel.geometry,
+        chunkGridOfItems(inSeason),
+        chunkSize,
+      );
+      const chunkCount = chunks.length;
       const itemFailures = new Map<string, { failure: ItemFailure; chunks: number }>();
       let parcelsDone = 0;
       const readChunk = (chunk: number): ReturnType<typeof readParcelSeason> => {
         const reading = readParcelSeason(
           inSeason,
-          ordered
-            .slice(chunk * chunkSize, (chunk + 1) * chunkSize)
-            .map((p) => ({ id: p.id, geometry: p.geometry })),
+          (chunks[chunk] ?? []).map((p) => ({ id: p.id, geometry: p.geometry })),
           {
             bufferM,
             ...(options.excludedSclClasses
@@ -339,7 +345,7 @@ export async function classifyParcels(
       let nextRead = chunkCount > 0 ? readChunk(0) : null;
       for (let chunk = 0; chunk < chunkCount; chunk++) {
         signal?.throwIfAborted();
-        const chunkParcels = ordered.slice(chunk * chunkSize, (chunk + 1) * chunkSize);
+        const chunkParcels = chunks[chunk] ?? [];
         const read = await (nextRead as ReturnType<typeof readChunk>);
         nextRead = chunk + 1 < chunkCount ? readChunk(chunk + 1) : null;
         for (const failure of read.failures) {
@@ -618,49 +624,6 @@ function ndviSeriesOf(
       ? [{ date: s.date, sceneId: s.sceneId, mean: s.ndviMean, clearPixels: s.clearPixels }]
       : [],
   );
-}
-
-/** Parcels in Morton (Z-order) of their bounding-box centres: neighbours end up together. */
-function orderSpatially(parcels: readonly ClassifyParcelInput[]): ClassifyParcelInput[] {
-  const centres = parcels.map((parcel) => {
-    try {
-      const [minLng, minLat, maxLng, maxLat] = bboxOf(parcel.geometry);
-      return [(minLng + maxLng) / 2, (minLat + maxLat) / 2] as const;
-    } catch {
-      // An invalid geometry is reported by readParcelSeason; its place in the order is moot.
-      return [0, 0] as const;
-    }
-  });
-  // Loops rather than Math.min(...): a portfolio may hold more parcels than a call has arguments.
-  let minLng = Infinity;
-  let minLat = Infinity;
-  let maxLng = -Infinity;
-  let maxLat = -Infinity;
-  for (const [lng, lat] of centres) {
-    minLng = Math.min(minLng, lng);
-    maxLng = Math.max(maxLng, lng);
-    minLat = Math.min(minLat, lat);
-    maxLat = Math.max(maxLat, lat);
-  }
-  const spanLng = maxLng - minLng || 1;
-  const spanLat = maxLat - minLat || 1;
-  const keys = centres.map(([lng, lat]) =>
-    morton(
-      Math.round(((lng - minLng) / spanLng) * 65_535),
-      Math.round(((lat - minLat) / spanLat) * 65_535),
-    ),
-  );
-  return parcels
-    .map((parcel, i) => ({ parcel, key: keys[i] ?? 0, i }))
-    .sort((a, b) => a.key - b.key || a.i - b.i)
-    .map((entry) => entry.parcel);
-}
-
-/** Interleaves the bits of two 16-bit integers. */
-function morton(x: number, y: number): number {
-  let key = 0;
-  for (let bit = 15; bit >= 0; bit--) key = key * 4 + ((y >> bit) & 1) * 2 + ((x >> bit) & 1);
-  return key;
 }
 
 function buildRaster(

@@ -4,6 +4,7 @@ import {
   type MultiPolygon,
   type Polygon,
 } from '../../geo/index.ts';
+import type { SceneItem } from '../types.ts';
 
 /** The grid that chunk cells are laid on: a scene's CRS and 10 m transform. */
 export interface ChunkGrid {
@@ -91,4 +92,20 @@ export function chunkParcelsByCell<T>(
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
+}
+
+/**
+ * The grid to lay chunk cells on for parcels read from these scenes: the 10 m grid of the first
+ * scene that states one (`proj:transform` of its red band, else of the item), else a 10 m grid
+ * at the origin of the first scene's CRS. Scenes in several CRSs: the first one's (the cells
+ * only order the parcels).
+ */
+export function chunkGridOfItems(items: readonly SceneItem[]): ChunkGrid {
+  const epsg = items[0]?.epsg ?? 4326;
+  for (const item of items) {
+    if (item.epsg !== epsg) continue;
+    const transform = item.assets.red?.transform ?? item.transform;
+    if (transform !== undefined && transform[0] === 10) return { epsg, transform };
+  }
+  return { epsg, transform: [10, 0, 0, 0, -10, 0] };
 }

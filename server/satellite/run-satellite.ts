@@ -6,13 +6,13 @@
  */
 import type { Bbox, MultiPolygon, Polygon } from '../../geo/index.ts';
 import {
+  chunkGridOfItems,
   chunkParcelsByCell,
   classifyParcels,
   loadStac,
   type ClassifyParcelInput,
   type ClassifyParcelsOptions,
   type ClassifyParcelsResult,
-  type ChunkGrid,
   type CropSignatures,
   type SceneItem,
 } from '../../ingest/index.ts';
@@ -80,19 +80,6 @@ interface Work {
 }
 
 const DAY_MS = 86_400_000;
-
-/**
- * The grid chunk cells are laid on for a group of parcels (whose scenes share a CRS): the 10 m
- * grid of the first scene that states one, else a 10 m grid at the CRS's origin.
- */
-function chunkGridOf(items: readonly SceneItem[]): ChunkGrid {
-  const epsg = items[0]?.epsg ?? 4326;
-  for (const item of items) {
-    const transform = item.assets.red?.transform ?? item.transform;
-    if (transform !== undefined && transform[0] === 10) return { epsg, transform };
-  }
-  return { epsg, transform: [10, 0, 0, 0, -10, 0] };
-}
 
 /**
  * The scenes a parcel is classified from: its declared season, widened to the months the
@@ -237,7 +224,7 @@ export async function runSatellite(options: SatelliteRunOptions): Promise<Satell
       const chunks = chunkParcelsByCell(
         group,
         ({ parcel }) => parcel.geometry,
-        chunkGridOf(group[0]?.items ?? []),
+        chunkGridOfItems(group[0]?.items ?? []),
         chunkSize,
       );
       for (const chunk of chunks) {
