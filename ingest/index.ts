@@ -15,7 +15,12 @@ export type { LoadStacOptions, LoadStacResult } from './stac/load-stac.ts';
 export { parseSceneItem } from './stac/parse-item.ts';
 export type { ParsedItem } from './stac/parse-item.ts';
 export { NativeDeflateDecoder, useNativeDeflate } from './tile/native-deflate.ts';
-export { blockInflater, type InflaterChoice } from './tile/native-inflate.ts';
+export {
+  blockInflater,
+  setInflateSetting,
+  type InflaterChoice,
+  type InflateSetting,
+} from './tile/native-inflate.ts';
 export {
   CHUNK_CELL_PX,
   chunkGridOfItems,

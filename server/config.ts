@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { ConfigError } from './errors.ts';
+import type { InflateSetting } from '../ingest/index.ts';
 import type { LogLevel } from './logger.ts';
 
 export interface Config {
@@ -106,6 +107,8 @@ export interface Config {
     readonly intervalMs: number;
     /** The ONNX crop-type model. */
     readonly cropModel: string;
+    /** What inflates COG blocks (see `ingest/tile/native-inflate.ts`). */
+    readonly inflate: InflateSetting;
   };
   /** The post-loan report. */
   readonly report: {
@@ -301,6 +304,10 @@ export const variables = {
     default: 'fixtures/models/crop-type.onnx',
     doc: 'The ONNX crop-type model the satellite job classifies with.',
   },
+  PW_INFLATE: {
+    default: 'auto',
+    doc: 'What inflates COG blocks: auto (libdeflate when its addon is built, else zlib), libdeflate (fail without the addon) or zlib.',
+  },
   PW_CHROMIUM_PATH: {
     default: null,
     doc: 'The Chromium (or Chrome) executable that prints report PDFs; unset: /usr/bin/chromium when it exists.',
@@ -424,6 +431,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       stacSources: stacSources === null ? null : parseSources(stacSources, cwd),
       intervalMs: read('PW_SATELLITE_INTERVAL_MS', parsers.ms({ min: 1_000, max: 7 * 86_400_000 })),
       cropModel: path.resolve(cwd, read('PW_CROP_MODEL', parsers.str())),
+      inflate: read('PW_INFLATE', parsers.oneOf(['auto', 'libdeflate', 'zlib'] as const)),
     },
     report: {
       chromiumPath: chromiumPath === null ? null : path.resolve(cwd, chromiumPath),

@@ -12,7 +12,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BlockJob, BlockOutcome } from './decode-block.ts';
-import type { DecodeReply, DecodeRequest } from './decode-worker.ts';
+import type { DecodeReply, DecodeRequest, DecodeWorkerData } from './decode-worker.ts';
+import { inflateSetting } from './native-inflate.ts';
 
 interface Pending {
   resolve: (outcome: BlockOutcome) => void;
@@ -91,7 +92,8 @@ export class DecodePool {
   }
 
   #start(): PoolWorker {
-    const worker = new Worker(new URL('./decode-worker-boot.js', import.meta.url));
+    const workerData: DecodeWorkerData = { inflate: inflateSetting() };
+    const worker = new Worker(new URL('./decode-worker-boot.js', import.meta.url), { workerData });
     worker.unref(); // idle workers never keep the process alive
     const entry: PoolWorker = { worker, pending: new Map() };
     const fail = (error: Error): void => {

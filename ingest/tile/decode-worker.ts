@@ -3,17 +3,23 @@
  * block (`decodeBlockPixels`) and answers one `DecodeReply` with the same id, the values' buffer
  * transferred. Never throws: errors go back as outcomes. Loaded through `decode-worker-boot.js`.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import {
   DecoderState,
   decodeBlockPixels,
   type BlockJob,
   type BlockOutcome,
 } from './decode-block.ts';
+import { setInflateSetting, type InflateSetting } from './native-inflate.ts';
 
 export interface DecodeRequest {
   readonly id: number;
   readonly job: BlockJob;
+}
+
+/** What the pool tells a worker when it starts it: the process's inflater setting. */
+export interface DecodeWorkerData {
+  readonly inflate: InflateSetting;
 }
 
 export interface DecodeReply {
@@ -23,6 +29,7 @@ export interface DecodeReply {
 
 const port = parentPort;
 if (port === null) throw new Error('decode-worker.ts must run in a worker thread');
+setInflateSetting((workerData as DecodeWorkerData).inflate);
 // One inflater and one set of buffers per thread, reused by every job.
 const state = new DecoderState();
 port.on('message', ({ id, job }: DecodeRequest) => {

@@ -4,8 +4,9 @@
  * otherwise. Both give the same bytes; libdeflate inflates this project's Sentinel-2 blocks
  * 2.2-2.3x faster, and inflating is most of a season's read.
  *
- * `PW_INFLATE` chooses: `auto` (the default: libdeflate when the addon loads), `libdeflate`
- * (fail when it does not load) or `zlib`.
+ * The process chooses once, before the first block (the service from `PW_INFLATE`, through
+ * {@link setInflateSetting}): `auto` (the default: libdeflate when the addon loads), `libdeflate`
+ * (fail when it does not load) or `zlib`. Decode workers get the setting when they start.
  */
 import { createRequire } from 'node:module';
 
@@ -34,26 +35,47 @@ export type InflaterChoice =
   | { readonly kind: 'zlib'; readonly reason: string };
 
 const ADDON_PATH = './native/build/inflate.node';
-const CHOICES = ['auto', 'libdeflate', 'zlib'] as const;
+const SETTINGS = ['auto', 'libdeflate', 'zlib'] as const;
 
+/** Which inflater to use: see the module's comment. */
+export type InflateSetting = (typeof SETTINGS)[number];
+
+let setting: InflateSetting = 'auto';
 let chosen: InflaterChoice | undefined;
 
 /**
+ * Sets this thread's inflater setting (and the one decode workers started later get). Throws
+ * when the value is not a setting, naming the allowed ones.
+ */
+export function setInflateSetting(value: string): void {
+  setting = checkSetting(value);
+  chosen = undefined;
+}
+
+/** This thread's inflater setting. */
+export function inflateSetting(): InflateSetting {
+  return setting;
+}
+
+/**
  * The inflater of this thread (each worker thread loads the addon for itself), chosen once.
- * Throws when `PW_INFLATE` is not one of its values, or is `libdeflate` and the addon does not
- * load, naming the fix.
+ * Throws when the setting is `libdeflate` and the addon does not load, naming the fix.
  */
 export function blockInflater(): InflaterChoice {
-  chosen ??= chooseInflater(process.env['PW_INFLATE']);
+  chosen ??= chooseInflater(setting);
   return chosen;
 }
 
-/** The inflater a `PW_INFLATE` value asks for (see {@link blockInflater}). */
-export function chooseInflater(setting: string | undefined): InflaterChoice {
-  const wanted = setting === undefined || setting === '' ? 'auto' : setting;
-  if (!(CHOICES as readonly string[]).includes(wanted)) {
-    throw new Error(`PW_INFLATE is "${wanted}"; it must be one of ${CHOICES.join(', ')}`);
+function checkSetting(value: string): InflateSetting {
+  if (!(SETTINGS as readonly string[]).includes(value)) {
+    throw new Error(`PW_INFLATE is "${value}"; it must be one of ${SETTINGS.join(', ')}`);
   }
+  return value as InflateSetting;
+}
+
+/** The inflater a setting asks for (see {@link blockInflater}). */
+export function chooseInflater(value: string): InflaterChoice {
+  const wanted = checkSetting(value);
   if (wanted === 'zlib') return { kind: 'zlib', reason: 'PW_INFLATE=zlib' };
   try {
     const addon = createRequire(import.meta.url)(ADDON_PATH) as Partial<NativeInflate>;

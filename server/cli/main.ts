@@ -5,6 +5,7 @@
  * are large graphs for tsx to compile, and `--help` or `config` should not wait for them.
  */
 import { parseArgs } from 'node:util';
+import { setInflateSetting } from '../../ingest/index.ts';
 import { loadConfig, redactConfig, variables, type Config } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
 import type { Storage } from '../db/storage.ts';
@@ -284,6 +285,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel });
+  setInflateSetting(config.satellite.inflate);
   try {
     return await command.run(rest, { config, logger });
   } catch (error) {
