@@ -207,7 +207,7 @@ export async function readSceneOverParcels(
         groups.positionsOf(block),
         signal,
       );
-      scatter(values, groups.pixels, groups.firstOf[block] ?? 0, bands[asset] as Float32Array);
+      scatter(values, groups, block, bands[asset] as Float32Array);
     };
     // SCL first: a band block whose parcel pixels are all masked by their SCL class holds
     // nothing the season keeps, and is not decoded at all (on a cloudy scene, most of them).
@@ -268,16 +268,18 @@ export async function readSceneOverParcels(
 /**
  * The pixels of a call grouped by the block of one block layout that holds them (a counting
  * sort): block `blocks[g]` (row-major block index) holds the pixels `pixels[s]` for
- * `s` in `[firstOf[g], firstOf[g + 1])`, at `positions[s]` (`row * block width + col`) within
- * the block.
+ * `s` in `[firstOf[g], firstOf[g + 1])`. A 20 m band pixel holds up to four 10 m pixels, so a
+ * block's wanted positions (`row * block width + col`) are kept once each: pixel `pixels[s]`
+ * takes value `valueAt[s]` of the block's decoded values, whose positions are `positionsOf(g)`.
  */
 interface BlockGroups {
   blocks: Int32Array;
   firstOf: Int32Array;
   pixels: Int32Array;
-  positions: Int32Array;
+  /** Index into the group's decoded values, per entry of `pixels`. */
+  valueAt: Int32Array;
   blockIndex(g: number): number;
-  /** Group g's positions in an array of their own (what a decode job carries). */
+  /** Group g's distinct positions in an array of their own (what a decode job carries). */
   positionsOf(g: number): Int32Array;
 }
 
@@ -368,14 +370,37 @@ function groupByBlock(
     pixels[slot] = j;
     positions[slot] = positionOf[j] ?? 0;
   }
+  // Each group's distinct positions, in order of first use; `stamp` marks a position as seen in
+  // group g (g + 1), `indexOf` keeps its index in the group's list.
+  const valueAt = new Int32Array(inside);
+  const distinct = new Int32Array(inside);
+  const distinctFirstOf = new Int32Array(used + 1);
+  const stamp = new Int32Array(blockWidth * blockHeight);
+  const indexOf = new Int32Array(blockWidth * blockHeight);
+  let distinctCount = 0;
+  for (let group = 0; group < used; group++) {
+    distinctFirstOf[group] = distinctCount;
+    const end = firstOf[group + 1] ?? 0;
+    for (let slot = firstOf[group] ?? 0; slot < end; slot++) {
+      const position = positions[slot] ?? 0;
+      if (stamp[position] !== group + 1) {
+        stamp[position] = group + 1;
+        indexOf[position] = distinctCount - (distinctFirstOf[group] ?? 0);
+        distinct[distinctCount++] = position;
+      }
+      valueAt[slot] = indexOf[position] ?? 0;
+    }
+  }
+  distinctFirstOf[used] = distinctCount;
   const slices: (Int32Array | undefined)[] = [];
   return {
     blocks,
     firstOf,
     pixels,
-    positions,
+    valueAt,
     blockIndex: (k) => blocks[k] ?? 0,
-    positionsOf: (k) => (slices[k] ??= positions.slice(firstOf[k] ?? 0, firstOf[k + 1] ?? 0)),
+    positionsOf: (k) =>
+      (slices[k] ??= distinct.slice(distinctFirstOf[k] ?? 0, distinctFirstOf[k + 1] ?? 0)),
   };
 }
 
@@ -424,9 +449,13 @@ function anyClear(groups: BlockGroups, g: number, sclClear: Uint8Array): boolean
   return false;
 }
 
-/** Puts one block's values (its group's pixels, from `first` on) into `out` (flat over the call). */
-function scatter(values: Float32Array, pixels: Int32Array, first: number, out: Float32Array): void {
-  for (let s = 0; s < values.length; s++) out[pixels[first + s] as number] = values[s] as number;
+/** Puts one block's decoded values into `out` (flat over the call) for each pixel of group g. */
+function scatter(values: Float32Array, groups: BlockGroups, g: number, out: Float32Array): void {
+  const { pixels, valueAt } = groups;
+  const end = groups.firstOf[g + 1] ?? 0;
+  for (let s = groups.firstOf[g] ?? 0; s < end; s++) {
+    out[pixels[s] as number] = values[valueAt[s] as number] as number;
+  }
 }
 
 /** Opens every asset's COG, checks it against the item, and maps it onto the 10 m grid. */
