@@ -47,6 +47,7 @@ import type {
   MqttClient,
   Packet,
 } from 'mqtt';
+import { Fifo } from './fifo.ts';
 
 /** The logger shape the client writes to; `server/logger.ts`'s Logger fits it. Silent by default. */
 export interface ServiceClientLogger {
@@ -157,7 +158,8 @@ interface Delivery {
 /** One network connection and the messages that arrived on it, in arrival order. */
 interface Link {
   readonly stream: MqttClient['stream'];
-  readonly deliveries: Delivery[];
+  /** Up to the Receive Maximum (thousands): a Fifo, since `Array#shift` may copy them all. */
+  readonly deliveries: Fifo<Delivery>;
   broken: boolean;
   /** PUBACKs are being gathered for one write (the stream is corked until the next tick). */
   corked: boolean;
@@ -283,7 +285,7 @@ export async function connectServiceClient(options: ServiceClientOptions): Promi
 
   function currentLink(): Link {
     if (link === null || link.stream !== client.stream) {
-      link = { stream: client.stream, deliveries: [], broken: false, corked: false };
+      link = { stream: client.stream, deliveries: new Fifo(), broken: false, corked: false };
     }
     return link;
   }
@@ -351,14 +353,14 @@ export async function connectServiceClient(options: ServiceClientOptions): Promi
 
   /** Acknowledges, in arrival order, every settled message at the head of the link's queue. */
   function settle(on: Link): void {
-    for (let head = on.deliveries[0]; head !== undefined && head.state !== 'pending';) {
+    for (let head = on.deliveries.peek(); head !== undefined && head.state !== 'pending';) {
       on.deliveries.shift();
       if (head.state === 'handled') {
         sendPuback(on, head.messageId);
       } else if (!on.broken) {
         dropLink(on);
       }
-      head = on.deliveries[0];
+      head = on.deliveries.peek();
     }
   }
 
