@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../db/migrate.ts';
-import type { Storage } from '../db/storage.ts';
+import type { Queryable, Storage } from '../db/storage.ts';
 import type { TagReading } from '../db/tag-readings.ts';
 import { StorageError } from '../errors.ts';
 import { testBackends } from '../testing/databases.ts';
@@ -19,15 +19,23 @@ function work(farmId: string, message: number, perMessage: number): IngestWork {
   return { readings, cameraCounts: [], rejections: [] };
 }
 
-/** Storage whose transactions fail while `down` is true, as a database outage looks to us. */
+/**
+ * Storage whose statements and transactions fail while `down` is true, as a database outage looks
+ * to us. `attempts` counts the writes tried (transactions, and statements outside one).
+ */
 function flaky(storage: Storage): Storage & { down: boolean; attempts: number } {
-  const wrapper = {
+  const refused = () => Promise.reject(new StorageError('connection refused (simulated)'));
+  const wrapper: Storage & { down: boolean; attempts: number } = {
     ...storage,
     down: false,
     attempts: 0,
-    transaction: <T>(fn: Parameters<Storage['transaction']>[0]): Promise<T> => {
+    query: ((sql, params) => {
       wrapper.attempts += 1;
-      if (wrapper.down) return Promise.reject(new StorageError('connection refused (simulated)'));
+      return wrapper.down ? refused() : storage.query(sql, params);
+    }) as Storage['query'],
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
+      wrapper.attempts += 1;
+      if (wrapper.down) return refused();
       return storage.transaction(fn) as Promise<T>;
     },
   };
@@ -109,12 +117,17 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
     await migrate(storage);
     const farmId = await insertMinimalFarm(storage);
     const inner = storage;
-    // The first two transactions (the normal slots) wait at a gate; later ones run at once.
+    // The first two writes (the normal slots) wait at a gate; later ones run at once.
     let openGate: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (openGate = resolve));
     let started = 0;
     const gated: Storage = {
       ...inner,
+      query: (async (sql: string, params?: Parameters<Storage['query']>[1]) => {
+        started += 1;
+        if (started <= 2) await gate;
+        return inner.query(sql, params);
+      }) as Storage['query'],
       transaction: async (fn) => {
         started += 1;
         if (started <= 2) await gate;
@@ -142,6 +155,74 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
       'select count(*)::int as n from tag_readings',
     );
     expect(rows[0]?.n).toBe(61);
+    await batcher.close(1_000);
+  });
+
+  it('stores readings alone in one statement, and a batch with rejections in a transaction', async () => {
+    storage = await backend.open();
+    await migrate(storage);
+    const farmId = await insertMinimalFarm(storage);
+    const inner = storage;
+    const calls = { queries: 0, transactions: 0 };
+    const counted: Storage = {
+      ...inner,
+      query: ((sql: string, params?: Parameters<Storage['query']>[1]) => {
+        calls.queries += 1;
+        return inner.query(sql, params);
+      }) as Storage['query'],
+      transaction: (fn) => {
+        calls.transactions += 1;
+        return inner.transaction(fn);
+      },
+    };
+    const batcher = new IngestBatcher(counted);
+    await batcher.submit(work(farmId, 1, 10));
+    expect(calls).toEqual({ queries: 1, transactions: 0 });
+    const withRejection = work(farmId, 2, 10);
+    await batcher.submit({
+      ...withRejection,
+      rejections: [
+        {
+          source: 'mqtt',
+          topic: 'farms/F/tags/T/reading',
+          clientId: 'GW',
+          farmId,
+          gatewayId: null,
+          payload: Buffer.from('{}'),
+          reasonCode: 'invalid_payload',
+          reason: 'test',
+          details: null,
+          receivedAt: new Date(),
+        },
+      ],
+    });
+    expect(calls.transactions).toBe(1);
+    const { rows } = await inner.query<{ n: number }>(
+      'select count(*)::int as n from tag_readings',
+    );
+    expect(rows[0]?.n).toBe(20);
+    await batcher.close(1_000);
+  });
+
+  it('starts writing urgent work at the end of the turn it arrived in', async () => {
+    storage = await backend.open();
+    await migrate(storage);
+    const farmId = await insertMinimalFarm(storage);
+    const inner = storage;
+    let writes = 0;
+    const counted: Storage = {
+      ...inner,
+      query: ((sql: string, params?: Parameters<Storage['query']>[1]) => {
+        writes += 1;
+        return inner.query(sql, params);
+      }) as Storage['query'],
+    };
+    const batcher = new IngestBatcher(counted, { isUrgent: () => true });
+    const urgent = batcher.submit(work(farmId, 1, 1));
+    // One microtask later, before any timer or immediate could run, the write has started.
+    await Promise.resolve();
+    expect(writes).toBe(1);
+    await urgent;
     await batcher.close(1_000);
   });
 

@@ -1,8 +1,8 @@
 import type { CameraCount } from '../db/camera-counts.ts';
 import { writeCameraCounts } from '../db/camera-counts.ts';
 import { recordRejections, type Rejection } from '../db/rejected-messages.ts';
-import type { Storage } from '../db/storage.ts';
-import { writeTagReadings, type TagReading } from '../db/tag-readings.ts';
+import type { Queryable, Storage } from '../db/storage.ts';
+import { copyMinRows, writeTagReadings, type TagReading } from '../db/tag-readings.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 
@@ -16,7 +16,7 @@ export interface IngestWork {
 }
 
 export interface IngestBatcherOptions {
-  /** At most this many rows in one transaction. */
+  /** At most this many rows in one write (transaction or statement). */
   readonly maxBatchRows?: number;
   /**
    * Transactions in flight at once. One commit's round trip is mostly waiting on the database,
@@ -36,9 +36,9 @@ export interface IngestBatcherOptions {
   readonly onCommitted?: (work: CommittedWork) => void;
   /**
    * Whether a message's work should skip the queue (the alert engine's express lane: a reading
-   * that may raise or clear an alert). Urgent work is committed at once in its own small
-   * transaction, one such transaction at a time, instead of waiting behind the big batches in
-   * flight. Synchronous, cheap and must not throw (a thrown error counts as not urgent).
+   * that may raise or clear an alert). Urgent work is committed at once in its own small write
+   * (started at the end of the turn it arrived in), one such write at a time, instead of waiting
+   * behind the big batches in flight. Synchronous, cheap and must not throw (a thrown error counts as not urgent).
    */
   readonly isUrgent?: (work: IngestWork) => boolean;
 }
@@ -94,9 +94,13 @@ export class IngestBatcher {
   readonly #onCommitted: ((work: CommittedWork) => void) | undefined;
   readonly #isUrgent: ((work: IngestWork) => boolean) | undefined;
   #queue: Pending[] = [];
-  /** The express lane: urgent work, committed one small transaction at a time. */
+  /** The express lane: urgent work, committed one small write at a time. */
   #urgent: Pending[] = [];
-  #urgentScheduled: NodeJS.Immediate | null = null;
+  /**
+   * A pump of the express lane is due at the end of this turn (a microtask, not an immediate: the
+   * check phase of a busy event loop comes only after every socket read of the turn).
+   */
+  #urgentScheduled = false;
   #urgentInFlight: Promise<void> | null = null;
   #queuedRows = 0;
   #nextSeq = 0;
@@ -131,7 +135,10 @@ export class IngestBatcher {
       const item: Pending = { seq: this.#nextSeq++, work, rows, resolve, reject };
       if (this.#isUrgentWork(work)) {
         this.#urgent.push(item);
-        this.#urgentScheduled ??= setImmediate(() => this.#pumpUrgent());
+        if (!this.#urgentScheduled) {
+          this.#urgentScheduled = true;
+          queueMicrotask(() => this.#pumpUrgent());
+        }
         return;
       }
       this.#queue.push(item);
@@ -183,8 +190,7 @@ export class IngestBatcher {
   #clearTimers(): void {
     if (this.#scheduled !== null) clearImmediate(this.#scheduled);
     this.#scheduled = null;
-    if (this.#urgentScheduled !== null) clearImmediate(this.#urgentScheduled);
-    this.#urgentScheduled = null;
+    this.#urgentScheduled = false;
     if (this.#pauseTimer !== null) clearTimeout(this.#pauseTimer);
     this.#pauseTimer = null;
   }
@@ -200,15 +206,12 @@ export class IngestBatcher {
   }
 
   /**
-   * The express lane: commits every urgent item queued so far in one transaction, unless one is
+   * The express lane: commits every urgent item queued so far in one write, unless one is
    * in flight (then the next starts when it ends). It ignores the flush slots but not a backoff:
    * while the database fails, urgent work joins the normal queue, which retries it in order.
    */
   #pumpUrgent(): void {
-    if (this.#urgentScheduled !== null) {
-      clearImmediate(this.#urgentScheduled);
-      this.#urgentScheduled = null;
-    }
+    this.#urgentScheduled = false;
     if (this.#urgentInFlight !== null || this.#urgent.length === 0) return;
     if (this.#closed || this.#pausedUntil > Date.now()) {
       this.#requeueUrgent(this.#urgent.splice(0));
@@ -232,9 +235,7 @@ export class IngestBatcher {
 
   async #flushUrgent(batch: Pending[], rows: number): Promise<void> {
     try {
-      const seen = this.#gatewaysToMarkSeen(batch);
-      await this.#write(batch, seen);
-      for (const [gatewayId] of seen) this.#gatewaySeenWritten.set(gatewayId, Date.now());
+      await this.#write(batch);
       this.#stats.committedBatches += 1;
       this.#stats.urgentBatches += 1;
       this.#stats.committedRows += rows;
@@ -285,9 +286,7 @@ export class IngestBatcher {
   async #flush(batch: Pending[]): Promise<void> {
     const rows = batch.reduce((n, item) => n + item.rows, 0);
     try {
-      const seen = this.#gatewaysToMarkSeen(batch);
-      await this.#write(batch, seen);
-      for (const [gatewayId] of seen) this.#gatewaySeenWritten.set(gatewayId, Date.now());
+      await this.#write(batch);
       this.#consecutiveFailures = 0;
       this.#stats.committedBatches += 1;
       this.#stats.committedRows += rows;
@@ -343,7 +342,7 @@ export class IngestBatcher {
 
   /**
    * The gateways of this batch whose last_seen_at is due, with their latest time, in id order:
-   * concurrent transactions then lock the rows in the same order and cannot deadlock.
+   * concurrent writes then lock the rows in the same order and cannot deadlock.
    */
   #gatewaysToMarkSeen(batch: readonly Pending[]): Map<string, Date> {
     const latest = new Map<string, Date>();
@@ -360,23 +359,56 @@ export class IngestBatcher {
     return new Map(due.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
-  async #write(batch: readonly Pending[], seen: ReadonlyMap<string, Date>): Promise<void> {
+  /**
+   * Stores a batch and marks its gateways as seen. Readings alone (nearly every message) below the
+   * COPY threshold go in one statement outside an explicit transaction: a single statement commits
+   * atomically on its own, and leaving out BEGIN and COMMIT saves two of three round trips, which
+   * is most of a small batch's latency and much of its client CPU. The gateways' `last_seen_at`
+   * then goes alongside on another connection: it is shown, not counted, so it need not commit
+   * with the rows, and if it fails it is only written again with a later batch.
+   */
+  async #write(batch: readonly Pending[]): Promise<void> {
+    const seen = this.#gatewaysToMarkSeen(batch);
     const readings = batch.flatMap((item) => item.work.readings);
     const cameraCounts = batch.flatMap((item) => item.work.cameraCounts);
     const rejections = batch.flatMap((item) => item.work.rejections);
+    if (cameraCounts.length === 0 && rejections.length === 0 && readings.length < copyMinRows) {
+      const [stored, marked] = await Promise.allSettled([
+        writeTagReadings(this.#storage, readings),
+        markGatewaysSeen(this.#storage, seen),
+      ]);
+      if (stored.status === 'rejected') throw stored.reason;
+      if (marked.status === 'fulfilled') this.#noteSeenWritten(seen);
+      else {
+        this.#logger.warn('marking gateways as seen failed; again with a later batch', {
+          reason: errorMessage(marked.reason),
+        });
+      }
+      return;
+    }
     await this.#storage.transaction(async (tx) => {
       await writeTagReadings(tx, readings);
       await writeCameraCounts(tx, cameraCounts);
       await recordRejections(tx, rejections);
-      if (seen.size > 0) {
-        await tx.query(
-          `update gateways g set last_seen_at = greatest(g.last_seen_at, s.at)
-           from unnest($1::uuid[], $2::timestamptz[]) as s(id, at) where g.id = s.id`,
-          [[...seen.keys()], [...seen.values()].map((d) => d.toISOString())],
-        );
-      }
+      await markGatewaysSeen(tx, seen);
     });
+    this.#noteSeenWritten(seen);
   }
+
+  #noteSeenWritten(seen: ReadonlyMap<string, Date>): void {
+    const now = Date.now();
+    for (const gatewayId of seen.keys()) this.#gatewaySeenWritten.set(gatewayId, now);
+  }
+}
+
+/** Moves each gateway's `last_seen_at` forward to its time (never back). */
+async function markGatewaysSeen(db: Queryable, seen: ReadonlyMap<string, Date>): Promise<void> {
+  if (seen.size === 0) return;
+  await db.query(
+    `update gateways g set last_seen_at = greatest(g.last_seen_at, s.at)
+     from unnest($1::uuid[], $2::timestamptz[]) as s(id, at) where g.id = s.id`,
+    [[...seen.keys()], [...seen.values()].map((d) => d.toISOString())],
+  );
 }
 
 function sleep(ms: number): Promise<void> {

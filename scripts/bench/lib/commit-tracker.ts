@@ -33,7 +33,9 @@ interface UnnestColumns {
  * Hooks the service side of ingest without touching its code: wraps the Storage the service is
  * given, so the readings of each batch (the COPY into the `tag_readings_stage` table, or the
  * observedAt and tag arrays of the `insert into tag_readings ... unnest` that small batches use)
- * are captured and, once its transaction commits, stamped with the commit time. The COPY text is
+ * are captured and, once its transaction commits, stamped with the commit time. An `insert ...
+ * unnest` run outside a transaction (the service writes small batches of readings alone so)
+ * commits on its own, and is stamped when it returns. The COPY text is
  * parsed only on `lagsMs()` (after the measurement), so the hook costs the service little more
  * than a newline count.
  */
@@ -44,7 +46,16 @@ export function trackCommits(inner: Storage): CommitTracker {
 
   const storage: Storage = {
     kind: inner.kind,
-    query: (sql, params) => inner.query(sql, params),
+    query: async <Row>(sql: string, params?: Parameters<Storage['query']>[1]) => {
+      const columns = unnestColumnsOf(sql, params);
+      const result = await inner.query<Row>(sql, params);
+      // A statement outside a transaction commits on its own (small batches of readings alone).
+      if (columns !== null) {
+        batches.push({ atMs: epochMs(), chunks: [], columns: [columns] });
+        committed.add(columns.tags.length);
+      }
+      return result;
+    },
     exec: (sql) => inner.exec(sql),
     ...(innerCopyFrom === undefined ? {} : { copyFrom: innerCopyFrom }),
     hasTimescaledb: () => inner.hasTimescaledb(),
@@ -114,10 +125,8 @@ function capturing(tx: Queryable, chunks: string[], columns: UnnestColumns[]): Q
   const copyFrom = tx.copyFrom;
   return {
     query: (sql, params) => {
-      if (params !== undefined && /^\s*insert into tag_readings\b[\s\S]*\bunnest\(/.test(sql)) {
-        // $1 observed_at as ISO text, $2 tag_code: see writeByUnnest in server/db/tag-readings.ts.
-        columns.push({ observedAt: params[0] as string[], tags: params[1] as string[] });
-      }
+      const written = unnestColumnsOf(sql, params);
+      if (written !== null) columns.push(written);
       return tx.query(sql, params);
     },
     exec: (sql) => tx.exec(sql),
@@ -132,6 +141,18 @@ function capturing(tx: Queryable, chunks: string[], columns: UnnestColumns[]): Q
           },
         }),
   };
+}
+
+/** The observedAt and tag columns of an `insert into tag_readings ... unnest(...)`, else null. */
+function unnestColumnsOf(
+  sql: string,
+  params: readonly unknown[] | undefined,
+): UnnestColumns | null {
+  if (params === undefined || !/^\s*insert into tag_readings\b[\s\S]*\bunnest\(/.test(sql)) {
+    return null;
+  }
+  // $1 observed_at as ISO text, $2 tag_code: see writeByUnnest in server/db/tag-readings.ts.
+  return { observedAt: params[0] as string[], tags: params[1] as string[] };
 }
 
 function countLines(text: string): number {
