@@ -213,6 +213,46 @@ describe.each(testBackends)('alert engine on $name', (backend) => {
     expect(deliveries.rows.map((r) => String(r.alert_event_id))).toEqual(events.map((x) => x.id));
   });
 
+  it('raises an immediate condition in one statement, outbox rows included, with no transaction', async () => {
+    const id = subject();
+    await storage.query(
+      `insert into subscriptions (owner_user_id, branch_id, channel, target, signing_secret)
+       select id, $1, 'webhook', 'http://127.0.0.1:9/immediate', 'secret' from users
+        where email = 'annelies.vanhoutte@pledgewatch.example'`,
+      [branchId],
+    );
+    // Transactions fail: only the one-statement raise can succeed.
+    const noTransactions: Storage = {
+      ...storage,
+      transaction: () => Promise.reject(new Error('a transaction was started')),
+    };
+    const fast = new AlertEngine({ storage: noTransactions, bus, now: () => now });
+    const { events } = await fast.applyConditions([condition(id)]);
+    expect(events).toMatchObject([
+      { type: 'raised', payload: { severity: 'warning', conditionSince: now.toISOString() } },
+    ]);
+    expect(published.map((e) => e.id)).toContain(events[0]?.id);
+    const deliveries = await storage.query<{ body: { event: { id: string; payload: unknown } } }>(
+      `select d.body from deliveries d join subscriptions s on s.id = d.subscription_id
+        where s.target = 'http://127.0.0.1:9/immediate' and d.alert_event_id = $1::bigint`,
+      [events[0]?.id ?? '0'],
+    );
+    expect(deliveries.rows).toHaveLength(1);
+    expect(deliveries.rows[0]?.body.event).toMatchObject({
+      id: events[0]?.id,
+      payload: { conditionSince: now.toISOString() },
+    });
+    // New evidence on the open alert is not a raise: it needs the transaction.
+    await expect(
+      fast.applyConditions([condition(id, { severity: 'critical', evidenceKey: 'far' })]),
+    ).rejects.toThrow(/a transaction was started/);
+    const updated = await engine().applyConditions([
+      condition(id, { severity: 'critical', evidenceKey: 'far' }),
+    ]);
+    expect(updated.events.map((e) => e.type)).toEqual(['updated']);
+    expect(await alertsOf(id)).toMatchObject([{ status: 'open', severity: 'critical' }]);
+  });
+
   it('two engines racing on one condition raise one alert', async () => {
     const id = subject();
     const [a, b] = [engine(), engine()];

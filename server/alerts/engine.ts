@@ -3,7 +3,9 @@
  * before clearing, one unresolved alert per subject and kind, an `updated` event only when the
  * evidence changes materially, and every transition in `alert_events`. The outbox rows
  * (enqueueDeliveries) are written in the same transaction; the events go to the AlertBus after
- * it commits.
+ * it commits. The most urgent change, one condition that raises as soon as it is seen (a tag out
+ * of its fence), skips the transaction: state, alert, event and outbox rows go in one statement,
+ * which commits on its own.
  *
  * State: `alert_conditions` holds, per subject and kind, the condition as last observed and since
  * when, so a restart neither forgets a pending raise nor a pending clear. `promoteDue()` (called
@@ -25,7 +27,7 @@ import {
   toSnapshot,
   type AlertSnapshotRow,
 } from './alert-events.ts';
-import { enqueueDeliveries } from './delivery/enqueue.ts';
+import { enqueueDeliveries, insertDeliveriesSql } from './delivery/enqueue.ts';
 import type { ObservedCondition, Severity } from './types.ts';
 
 export interface AlertEngineOptions {
@@ -68,6 +70,12 @@ interface OpenAlertRow extends AlertSnapshotRow {
 type JsonStateRow = Omit<StateRow, 'since'> & { since: string };
 type JsonOpenAlertRow = Omit<OpenAlertRow, 'ack_deadline_at'> & { ack_deadline_at: string | null };
 
+/**
+ * Events whose deliveries the statement that wrote them already enqueued (a raise writes its
+ * alert, event and outbox rows in one statement), so the commit does not look for them again.
+ */
+const deliveriesWritten = new WeakSet<AlertEventView>();
+
 const keyOf = (c: { subjectType: string; subjectId: string; kind: string }): string =>
   `${c.subjectType}|${c.subjectId}|${c.kind}`;
 const rowKey = (r: { subject_type: string; subject_id: string; kind: string }): string =>
@@ -106,7 +114,31 @@ export class AlertEngine {
     if (conditions.length === 0) return Promise.resolve({ events: [] });
     const latest = new Map<string, ObservedCondition>();
     for (const c of conditions) latest.set(keyOf(c), c);
-    return this.#serial(() => this.#commit((tx, at) => this.#apply(tx, [...latest.values()], at)));
+    const observed = [...latest.values()];
+    return this.#serial(
+      async () =>
+        (await this.#raiseAtOnce(observed)) ??
+        (await this.#commit((tx, at) => this.#apply(tx, observed, at))),
+    );
+  }
+
+  /**
+   * The common alert, fast: one condition that raises as soon as it is seen (`raiseAfterMs` 0, a
+   * tag out of its fence) is raised with its state, event and outbox rows in one statement, which
+   * commits on its own: one round trip instead of a transaction's four. Resolves with null, having
+   * only recorded the observation, when the subject already has an open alert (another instance
+   * raised it, or this is new evidence on it): the transaction of `#apply` then takes over.
+   */
+  async #raiseAtOnce(conditions: readonly ObservedCondition[]): Promise<ApplyResult | null> {
+    const c = conditions[0];
+    if (conditions.length !== 1 || c === undefined || !c.active || c.raiseAfterMs > 0) return null;
+    const at = this.#now();
+    const events = await raiseAlert(this.#storage, c, null, at, this.#ackDeadlineMs, {
+      updateOpen: false,
+    });
+    if (events.length === 0) return null;
+    this.#publish(events);
+    return { events };
   }
 
   /** Raises and clears what became due since the last observation (the sweep calls it). */
@@ -161,17 +193,22 @@ export class AlertEngine {
       const written = await work(tx, at);
       await enqueueDeliveries(
         tx,
-        written.map((e) => e.id),
+        written.filter((e) => !deliveriesWritten.has(e)).map((e) => e.id),
       );
       return written;
     });
+    this.#publish(events);
+    return { events };
+  }
+
+  /** Hands committed events to the bus, in id order. */
+  #publish(events: AlertEventView[]): void {
     events.sort(byEventId);
     try {
       this.#bus.publish(events);
     } catch (error) {
       this.#logger.error('alert bus listener failed', { reason: errorMessage(error) });
     }
-    return { events };
   }
 
   async #apply(
@@ -233,7 +270,11 @@ export class AlertEngine {
         const since = state?.active === true ? state.since : at;
         if (alert === undefined && at.getTime() - since.getTime() >= condition.raiseAfterMs) {
           // The common raise: state, alert and event in one round trip.
-          events.push(...(await raiseAlert(tx, condition, since, at, this.#ackDeadlineMs)));
+          events.push(
+            ...(await raiseAlert(tx, condition, since, at, this.#ackDeadlineMs, {
+              updateOpen: true,
+            })),
+          );
           continue;
         }
         await upsertState(tx, condition, since, at);
@@ -298,16 +339,29 @@ function stateToCondition(row: StateRow): ObservedCondition {
   };
 }
 
-const upsertStateSql = `insert into alert_conditions (kind, subject_type, subject_id, active, since,
+/**
+ * Records a condition as active, since $4. With `keepActiveSince`, a stored state that is active
+ * already keeps its own `since` (for a writer that has not read the state first).
+ */
+const upsertStateSqlFor = (options: { readonly keepActiveSince: boolean }): string =>
+  `insert into alert_conditions (kind, subject_type, subject_id, active, since,
        raise_after_ms, clear_after_ms, branch_id, loan_id, farm_id, severity, title, evidence,
        evidence_key, observed_at)
      values ($1, $2, $3, true, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14)
      on conflict (subject_type, subject_id, kind) do update
-       set active = true, since = excluded.since, raise_after_ms = excluded.raise_after_ms,
+       set active = true,
+           since = ${
+             options.keepActiveSince
+               ? 'case when alert_conditions.active then alert_conditions.since else excluded.since end'
+               : 'excluded.since'
+           },
+           raise_after_ms = excluded.raise_after_ms,
            clear_after_ms = excluded.clear_after_ms, branch_id = excluded.branch_id,
            loan_id = excluded.loan_id, farm_id = excluded.farm_id, severity = excluded.severity,
            title = excluded.title, evidence = excluded.evidence,
            evidence_key = excluded.evidence_key, observed_at = excluded.observed_at`;
+
+const upsertStateSql = upsertStateSqlFor({ keepActiveSince: false });
 
 /** The parameters of `upsertStateSql` ($1..$14). */
 function upsertStateParams(c: ObservedCondition, since: Date, at: Date): SqlParam[] {
@@ -346,53 +400,64 @@ async function deleteState(tx: Queryable, c: ObservedCondition): Promise<void> {
 }
 
 /**
- * Records the active state and raises the alert with its `raised` event, in one statement (one
- * round trip: the alert engine's latency is mostly round trips). If another instance has an open
- * alert for the subject and kind already, that alert is updated instead.
+ * Records the active state and raises the alert with its `raised` event and the event's outbox
+ * rows, in one statement (one round trip: the alert engine's latency is mostly round trips).
+ *
+ * `since`: when the condition became active; null lets the statement keep the stored state's time
+ * if it is active, else take `at` (for a caller that has not read the state). If the subject and
+ * kind have an open alert already (another instance raised it first), nothing is raised: with
+ * `updateOpen` that alert is then updated instead (inside a transaction, for `#apply`), without it
+ * the result is empty (the state is recorded all the same).
  */
 async function raiseAlert(
-  tx: Queryable,
+  db: Queryable,
   c: ObservedCondition,
-  since: Date,
+  since: Date | null,
   at: Date,
   ackDeadlineMs: number,
+  options: { readonly updateOpen: boolean },
 ): Promise<AlertEventView[]> {
   const deadline = c.severity === 'critical' ? new Date(at.getTime() + ackDeadlineMs) : null;
-  const payload = {
-    severity: c.severity,
-    evidence: c.evidence,
-    conditionSince: since.toISOString(),
-  };
-  const { rows } = await tx.query<AlertSnapshotRow & { event_id: string }>(
-    `with st as (${upsertStateSql}),
+  // The payload without conditionSince, which the statement adds as it stored it.
+  const payload = { severity: c.severity, evidence: c.evidence };
+  const { rows } = await db.query<AlertSnapshotRow & { event_id: string; since: string }>(
+    `with st as (${upsertStateSqlFor({ keepActiveSince: since === null })} returning since),
      al as (
        insert into alerts (kind, subject_type, subject_id, branch_id, loan_id, farm_id, severity,
          title, evidence, evidence_key, raised_at, updated_at, ack_deadline_at)
        values ($1, $2, $3, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $14, $15)
        on conflict (subject_type, subject_id, kind) where status <> 'resolved' do nothing
-       returning ${snapshotColumns}
+       returning ${snapshotColumns}, evidence, raised_at, updated_at
      ),
      ev as (
        insert into alert_events (alert_id, at, type, actor_kind, actor_user_id, comment, payload)
-       select id, $14, 'raised', 'system', null::uuid, null::text, $16::jsonb from al
-       returning id, alert_id
-     )
-     select al.*, ev.id::text as event_id from al join ev on ev.alert_id = al.id`,
-    [...upsertStateParams(c, since, at), deadline, JSON.stringify(payload)],
+       select al.id, $14, 'raised', 'system', null::uuid, null::text,
+              $16::jsonb || jsonb_build_object('conditionSince', ${isoSql('st.since')})
+         from al, st
+       returning id, alert_id, type, at, actor_kind, actor_user_id, comment, payload
+     ),
+     dl as (${insertDeliveriesSql({ events: 'ev', alerts: 'al', where: 'true' })})
+     select ${snapshotColumns
+       .split(', ')
+       .map((column) => `al.${column}`)
+       .join(', ')}, ev.id::text as event_id, ev.payload->>'conditionSince' as since
+       from al join ev on ev.alert_id = al.id`,
+    [...upsertStateParams(c, since ?? at, at), deadline, JSON.stringify(payload)],
   );
   const inserted = rows[0];
   if (inserted !== undefined) {
-    return [
-      toEventView(inserted.event_id, toSnapshot(inserted), {
-        type: 'raised',
-        at,
-        actorUserId: null,
-        payload,
-      }),
-    ];
+    const view = toEventView(inserted.event_id, toSnapshot(inserted), {
+      type: 'raised',
+      at,
+      actorUserId: null,
+      payload: { ...payload, conditionSince: inserted.since },
+    });
+    deliveriesWritten.add(view);
+    return [view];
   }
+  if (!options.updateOpen) return [];
   // Another instance raised it first: update that alert instead.
-  const existing = await tx.query<OpenAlertRow>(
+  const existing = await db.query<OpenAlertRow>(
     `select ${snapshotColumns}, evidence_key, ack_deadline_at from alerts
       where subject_type = $1 and subject_id = $2 and kind = $3 and status <> 'resolved'
       for update`,
@@ -400,9 +465,13 @@ async function raiseAlert(
   );
   const row = existing.rows[0];
   if (row === undefined) return [];
-  const event = await updateAlert(tx, row, c, at, ackDeadlineMs);
+  const event = await updateAlert(db, row, c, at, ackDeadlineMs);
   return event === null ? [] : [event];
 }
+
+/** `column` (timestamptz) as JavaScript's `toISOString()` writes it. */
+const isoSql = (column: string): string =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** New evidence on an open alert; an `updated` event only when severity or the key changed. */
 async function updateAlert(

@@ -35,6 +35,8 @@ describe.each(testBackends)('herd monitor on $name', (backend) => {
   let monitor: HerdMonitor;
   let engine: AlertEngine;
   const published: AlertEventView[] = [];
+  /** The kinds of each bus publish (one per committed engine change), in order. */
+  const publishes: string[][] = [];
   const t0 = Date.now() - 60 * 60_000;
 
   const reading = (
@@ -80,6 +82,7 @@ describe.each(testBackends)('herd monitor on $name', (backend) => {
         ?.id ?? '';
     const bus = new AlertBus();
     bus.subscribe((events) => published.push(...events));
+    bus.subscribe((events) => publishes.push(events.map((e) => e.alert.kind)));
     engine = new AlertEngine({ storage, bus });
     monitor = new HerdMonitor({ engine });
     await monitor.reload();
@@ -129,6 +132,18 @@ describe.each(testBackends)('herd monitor on $name', (backend) => {
     expect(massExit.rows[0]?.severity).toBe('critical');
     expect(massExit.rows[0]?.evidence.tags).toEqual([...group].sort());
     for (const t of group) expect(await alertsFor(t, 'tag_outside_geofence')).toHaveLength(1);
+  });
+
+  it('the tags walking out are alerted before, and apart from, the mass exit they make', async () => {
+    const group = tags.slice(5, 8);
+    await feed(group.map((t) => reading(t, t0, east(-150))));
+    publishes.length = 0;
+    await feed(group.map((t, i) => reading(t, t0 + (i + 1) * 60_000, east(400))));
+    // The tags' alerts commit (and go out) first; the herd's mass exit in a change of its own.
+    const massExitAt = publishes.findIndex((kinds) => kinds.includes('mass_exit'));
+    expect(massExitAt).toBeGreaterThan(0);
+    expect(publishes[massExitAt]).toEqual(['mass_exit']);
+    expect(publishes.slice(0, massExitAt).flat()).toEqual(group.map(() => 'tag_outside_geofence'));
   });
 
   it('battery thresholds are per device: a setting on one ear tag changes only that tag', async () => {

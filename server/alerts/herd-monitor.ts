@@ -62,6 +62,14 @@ export interface HerdMonitorOptions {
   readonly freshnessMs?: number;
 }
 
+/** Tag-level conditions (one tag's fence, battery, ...) or herd-level ones (mass exit). */
+type ConditionLevel = 'tag' | 'herd';
+
+interface ConditionList {
+  readonly level: ConditionLevel;
+  readonly conditions: ObservedCondition[];
+}
+
 interface Exit {
   readonly tagCode: string;
   readonly exitedAt: string;
@@ -85,10 +93,11 @@ export class HerdMonitor {
   readonly #outsideSince = new Map<string, string>();
   #pending: Promise<void> = Promise.resolve();
   /**
-   * Conditions of evaluated batches waiting for the engine, one list per batch. While the engine
-   * is busy, the lists of later batches wait here and go in one engine transaction together.
+   * Conditions of evaluated batches waiting for the engine, one list per batch and level. While
+   * the engine is busy, the lists of later batches wait here and go in one engine transaction
+   * together, as long as they are of one level.
    */
-  #toApply: ObservedCondition[][] = [];
+  #toApply: ConditionList[] = [];
   #applying: Promise<void> | null = null;
   #loaded = false;
   /** Per pledge, what every reading of its tag needs again: emptied when settings reload. */
@@ -225,29 +234,44 @@ export class HerdMonitor {
     await this.#engine.idle();
   }
 
-  /** Hands a batch's conditions to the engine, coalesced with the batches waiting before it. */
-  #apply(conditions: ObservedCondition[]): void {
-    this.#toApply.push(conditions);
+  /**
+   * Hands a batch's conditions of one level to the engine, coalesced with the lists of that level
+   * waiting before it. Tag-level conditions (a tag out of its fence, ...) go in transactions of
+   * their own, ahead of the herd-level ones (mass exit) waiting: a herd's alert is derived from its
+   * tags', and its heavier statements would otherwise hold back the tag alert on its way out.
+   */
+  #apply(level: ConditionLevel, conditions: ObservedCondition[]): void {
+    if (conditions.length === 0) return;
+    this.#toApply.push({ level, conditions });
     this.#applying ??= this.#applyWaiting().finally(() => {
       this.#applying = null;
     });
   }
 
   async #applyWaiting(): Promise<void> {
+    let previous: ConditionLevel | null = null;
     while (this.#toApply.length > 0) {
-      // Whole batches, in order, while no two share a subject and kind: within a batch the last
-      // condition per key wins (as the engine does), across batches every transition is kept.
+      // Tag-level lists go first, but a herd-level list waits for one tag-level transaction at
+      // most: the two levels take turns while both have lists waiting.
+      const waiting = new Set(this.#toApply.map((list) => list.level));
+      const level: ConditionLevel =
+        waiting.has('tag') && !(previous === 'tag' && waiting.has('herd')) ? 'tag' : 'herd';
+      previous = level;
+      // Whole lists of that level, in order, while no two share a subject and kind: within a
+      // batch the last condition per key wins (as the engine does), across batches every
+      // transition is kept. Lists of the two levels never share a key.
       const keys = new Set<string>();
       const taken: ObservedCondition[] = [];
-      let lists = 0;
+      const takenLists = new Set<ConditionList>();
       for (const list of this.#toApply) {
-        const listKeys = list.map((c) => `${c.subjectType}|${c.subjectId}|${c.kind}`);
-        if (lists > 0 && listKeys.some((k) => keys.has(k))) break;
+        if (list.level !== level) continue;
+        const listKeys = list.conditions.map((c) => `${c.subjectType}|${c.subjectId}|${c.kind}`);
+        if (takenLists.size > 0 && listKeys.some((k) => keys.has(k))) break;
         for (const k of listKeys) keys.add(k);
-        taken.push(...list);
-        lists += 1;
+        taken.push(...list.conditions);
+        takenLists.add(list);
       }
-      this.#toApply.splice(0, lists);
+      this.#toApply = this.#toApply.filter((list) => !takenLists.has(list));
       try {
         await this.#engine.applyConditions(taken);
       } catch (error) {
@@ -367,14 +391,16 @@ export class HerdMonitor {
         }
       }
     }
+    const herdConditions: ObservedCondition[] = [];
     for (const [herdId, pledge] of herdsWithExits) {
       const params = this.#settings.resolve<MassExitParams>('mass_exit', {
         ...chainOf(pledge),
         earTagId: null,
       });
-      this.#offer(conditions, this.#massExit(herdId, pledge.herdCode, params), pledge, params);
+      this.#offer(herdConditions, this.#massExit(herdId, pledge.herdCode, params), pledge, params);
     }
-    if (conditions.length > 0) this.#apply(conditions);
+    this.#apply('tag', conditions);
+    this.#apply('herd', herdConditions);
   }
 
   /** The pledge's condition keys and rule params, resolved once per settings load. */

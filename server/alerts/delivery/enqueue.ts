@@ -18,10 +18,32 @@ export async function enqueueDeliveries(
 ): Promise<number> {
   if (alertEventIds.length === 0) return 0;
   const result = await tx.query(
-    `insert into deliveries (subscription_id, alert_event_id, alert_id, idempotency_key, body)
+    insertDeliveriesSql({
+      events: 'alert_events',
+      alerts: 'alerts',
+      where: 'e.id = any ($1::bigint[])',
+    }),
+    [alertEventIds],
+  );
+  return result.rowCount;
+}
+
+/**
+ * The outbox insert of `enqueueDeliveries` over any source of events (aliased `e`: id, alert_id,
+ * type, at, actor_kind, actor_user_id, comment, payload) and of their alerts (aliased `a`: the
+ * alerts columns of `deliveryBodySql` and the scope columns), restricted by `where`. The sources
+ * may be the tables, or the `returning` rows of a statement that has just written them (a CTE), so
+ * a writer can store an event and its deliveries in one statement.
+ */
+export function insertDeliveriesSql(source: {
+  readonly events: string;
+  readonly alerts: string;
+  readonly where: string;
+}): string {
+  return `insert into deliveries (subscription_id, alert_event_id, alert_id, idempotency_key, body)
      select s.id, e.id, a.id, s.id::text || ':' || e.id::text, ${deliveryBodySql}
-       from alert_events e
-       join alerts a on a.id = e.alert_id
+       from ${source.events} e
+       join ${source.alerts} a on a.id = e.alert_id
        join branches br on br.id = a.branch_id
        left join loans l on l.id = a.loan_id
        left join farms f on f.id = a.farm_id
@@ -35,10 +57,7 @@ export async function enqueueDeliveries(
         and (s.kinds is null or a.kind = any (s.kinds))
         and array_position(array['info', 'warning', 'critical'], a.severity)
             >= array_position(array['info', 'warning', 'critical'], s.min_severity)
-      where e.id = any ($1::bigint[])
+      where ${source.where}
       order by e.id, s.id
-     on conflict (subscription_id, alert_event_id) do nothing`,
-    [alertEventIds],
-  );
-  return result.rowCount;
+     on conflict (subscription_id, alert_event_id) do nothing`;
 }
