@@ -28,6 +28,7 @@ import {
   type AlertSnapshotRow,
 } from './alert-events.ts';
 import { enqueueDeliveries, insertDeliveriesSql } from './delivery/enqueue.ts';
+import { KeyedQueue } from './keyed-queue.ts';
 import type { ObservedCondition, Severity } from './types.ts';
 
 export interface AlertEngineOptions {
@@ -87,7 +88,7 @@ export class AlertEngine {
   readonly #logger: Logger;
   readonly #now: () => Date;
   readonly #ackDeadlineMs: number;
-  #tail: Promise<unknown> = Promise.resolve();
+  readonly #queue = new KeyedQueue();
 
   constructor(options: AlertEngineOptions) {
     this.#storage = options.storage;
@@ -115,7 +116,8 @@ export class AlertEngine {
     const latest = new Map<string, ObservedCondition>();
     for (const c of conditions) latest.set(keyOf(c), c);
     const observed = [...latest.values()];
-    return this.#serial(
+    return this.#queue.run(
+      [...latest.keys()],
       async () =>
         (await this.#raiseAtOnce(observed)) ??
         (await this.#commit((tx, at) => this.#apply(tx, observed, at))),
@@ -143,7 +145,7 @@ export class AlertEngine {
 
   /** Raises and clears what became due since the last observation (the sweep calls it). */
   promoteDue(): Promise<ApplyResult> {
-    return this.#serial(() =>
+    return this.#queue.runAlone(() =>
       this.#commit(async (tx, at) => {
         const { rows } = await tx.query<StateRow>(
           `select c.* from alert_conditions c
@@ -171,18 +173,12 @@ export class AlertEngine {
   runInTransaction(
     work: (tx: Queryable, at: Date) => Promise<AlertEventView[]>,
   ): Promise<ApplyResult> {
-    return this.#serial(() => this.#commit(work));
+    return this.#queue.runAlone(() => this.#commit(work));
   }
 
   /** Waits for every change submitted so far. */
   async idle(): Promise<void> {
-    await this.#tail.catch(() => undefined);
-  }
-
-  #serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(work, work);
-    this.#tail = run.catch(() => undefined);
-    return run;
+    await this.#queue.idle();
   }
 
   async #commit(
