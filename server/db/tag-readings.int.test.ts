@@ -59,6 +59,20 @@ describe.each(testBackends)('writeTagReadings on $name', (backend) => {
     expect(result).toEqual({ inserted: 1, duplicates: 2 });
   });
 
+  it('keeps the first copy of readings repeated inside a batch big enough for COPY', async () => {
+    storage = await backend.open();
+    await migrate(storage);
+    const farmId = await insertMinimalFarm(storage);
+    const batch = readings(farmId, copyMinRows);
+    const repeats = batch.slice(0, 5).map((reading) => ({ ...reading, lat: 10 }));
+    const result = await storage.transaction((tx) => writeTagReadings(tx, [...batch, ...repeats]));
+    expect(result).toEqual({ inserted: copyMinRows, duplicates: 5 });
+    const { rows } = await storage.query<{ n: number }>(
+      'select count(*)::int as n from tag_readings where lat = 10',
+    );
+    expect(rows[0]?.n).toBe(0);
+  });
+
   it('stores values exactly, odd tag codes included', async () => {
     storage = await backend.open();
     await migrate(storage);

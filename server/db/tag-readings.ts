@@ -70,10 +70,11 @@ async function writeByCopy(
      truncate tag_readings_stage`,
   );
   await copyFrom(`copy tag_readings_stage (${columns}) from stdin`, toCopyLines(readings));
-  // distinct on: one batch may itself repeat a reading; keep its first copy.
+  // A batch may itself repeat a reading: `do nothing` skips a row that conflicts with one this
+  // statement inserted before it too, so the first copy stays (no sort for `distinct on`).
   const result = await tx.query(
     `insert into tag_readings (${columns})
-     select distinct on (tag_code, observed_at) ${columns} from tag_readings_stage
+     select ${columns} from tag_readings_stage
      on conflict (tag_code, observed_at) do nothing`,
   );
   return result.rowCount;
@@ -82,7 +83,7 @@ async function writeByCopy(
 async function writeByUnnest(tx: Queryable, readings: readonly TagReading[]): Promise<number> {
   const result = await tx.query(
     `insert into tag_readings (${columns})
-     select distinct on (tag_code, observed_at) *
+     select *
      from unnest($1::timestamptz[], $2::text[], $3::uuid[], $4::uuid[], $5::float8[], $6::float8[],
                  $7::real[], $8::real[], $9::real[], $10::real[])
        as r(${columns})
