@@ -1,3 +1,4 @@
+import type { EarTagReading } from '../../iot/index.ts';
 import type { Queryable } from './storage.ts';
 
 /** One ear-tag fix as stored (already validated at the edge). */
@@ -12,6 +13,26 @@ export interface TagReading {
   readonly activity?: number | null;
   readonly batteryPct?: number | null;
   readonly rssi?: number | null;
+}
+
+/** The row of a decoded ear-tag reading, as reported by gateway `gatewayId` of farm `farmId`. */
+export function tagReadingOf(
+  reading: EarTagReading,
+  farmId: string,
+  gatewayId: string | null,
+): TagReading {
+  return {
+    tagCode: reading.tagId,
+    observedAt: reading.observedAt,
+    farmId,
+    gatewayId,
+    lat: reading.lat,
+    lon: reading.lon,
+    temperatureC: reading.temperatureC,
+    activity: reading.activity,
+    batteryPct: reading.batteryPct,
+    rssi: reading.rssi,
+  };
 }
 
 export interface WriteResult {

@@ -15,7 +15,7 @@ import {
 import type { CameraCount } from '../db/camera-counts.ts';
 import type { Rejection } from '../db/rejected-messages.ts';
 import type { Storage } from '../db/storage.ts';
-import type { TagReading } from '../db/tag-readings.ts';
+import { tagReadingOf } from '../db/tag-readings.ts';
 import type { Logger } from '../logger.ts';
 import type { IngestBatcher, IngestWork } from './ingest-batcher.ts';
 import { LastFixCache } from './last-fix-cache.ts';
@@ -83,6 +83,11 @@ function rejection(
     details,
     receivedAt: received.receivedAt,
   };
+}
+
+/** The refusal of a message from a camera the farm has not registered. */
+function unknownCamera(received: Received, cameraId: string): WorkRows {
+  return refusal(received, 'unknown_device', `camera ${cameraId} is not registered on this farm`);
 }
 
 function refusal(
@@ -223,18 +228,9 @@ export function createGatewayMessageHandler(options: GatewayMessageHandlerOption
       return { reading, index: next++ };
     });
     const { accepted, refused } = checkPlausible(decodedReadings);
-    const readings = accepted.map(({ reading: r }): TagReading => ({
-      tagCode: r.tagId,
-      observedAt: r.observedAt,
-      farmId: origin.farmId,
-      gatewayId: origin.gatewayId,
-      lat: r.lat,
-      lon: r.lon,
-      temperatureC: r.temperatureC,
-      activity: r.activity,
-      batteryPct: r.batteryPct,
-      rssi: r.rssi,
-    }));
+    const readings = accepted.map(({ reading }) =>
+      tagReadingOf(reading, origin.farmId, origin.gatewayId),
+    );
     if (message.rejected.length === 0 && refused.length === 0) {
       return { readings, cameraCounts: none, rejections: none };
     }
@@ -291,13 +287,7 @@ export function createGatewayMessageHandler(options: GatewayMessageHandlerOption
       const decoded = decodeCameraCount(match, payload, decodeLimitsAt(receivedAt), sizeLimit);
       if (!decoded.ok) return refuseWhole(received, decoded.error);
       const cameraId = await cameraIdFor(origin.farmId, match.cameraId);
-      if (cameraId === null) {
-        return refusal(
-          received,
-          'unknown_device',
-          `camera ${match.cameraId} is not registered on this farm`,
-        );
-      }
+      if (cameraId === null) return unknownCamera(received, match.cameraId);
       const count = decoded.value;
       return {
         readings: none,
@@ -330,13 +320,7 @@ export function createGatewayMessageHandler(options: GatewayMessageHandlerOption
       }
       // An unregistered camera is refused before the detector spends time on its frame.
       const cameraId = await cameraIdFor(origin.farmId, match.cameraId);
-      if (cameraId === null) {
-        return refusal(
-          received,
-          'unknown_device',
-          `camera ${match.cameraId} is not registered on this farm`,
-        );
-      }
+      if (cameraId === null) return unknownCamera(received, match.cameraId);
       // Rejects with DetectorBusyError when the detector's queue is full: not acknowledged.
       const counted = await frameCounter.countAnimals(payload);
       if (!counted.ok) {

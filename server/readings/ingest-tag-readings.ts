@@ -2,7 +2,7 @@ import { decodeEarTagReading, defaultDecodeLimits, type DecodeError } from '../.
 import type { AuthenticatedGateway } from '../auth/gateway-auth.ts';
 import { recordRejections, type Rejection } from '../db/rejected-messages.ts';
 import type { Storage } from '../db/storage.ts';
-import { writeTagReadings, type TagReading } from '../db/tag-readings.ts';
+import { tagReadingOf, writeTagReadings, type TagReading } from '../db/tag-readings.ts';
 
 export interface IngestOutcome {
   readonly accepted: number;
@@ -35,18 +35,7 @@ export async function ingestTagReadings(
     const result = decodeEarTagReading(item, limits, `readings[${index}]`);
     if (result.ok) {
       const r = result.value;
-      readings.push({
-        tagCode: r.tagId,
-        observedAt: r.observedAt,
-        farmId: gateway.farmId,
-        gatewayId: gateway.id,
-        lat: r.lat,
-        lon: r.lon,
-        temperatureC: r.temperatureC,
-        activity: r.activity,
-        batteryPct: r.batteryPct,
-        rssi: r.rssi,
-      });
+      readings.push(tagReadingOf(r, gateway.farmId, gateway.id));
     } else {
       rejected.push({ index, error: result.error, item });
     }
