@@ -1,7 +1,8 @@
 /**
  * Crop type, planted area, status and markers of pledged parcels from a season of Sentinel-2 L2A
  * scenes: STAC items -> per-parcel pixel series (`readParcelSeason`, inward buffer) -> season
- * features (`computeSeasonFeatures`, the spec stored in the model) -> ONNX pixel classifier ->
+ * features of the model's pixels (`classifiablePixels` with the spec stored in the model, on the
+ * features pool's threads) -> ONNX pixel classifier ->
  * per-parcel decision.
  *
  * **Pixels used.** After the inward buffer (`bufferM`, default 10 m: it drops the pixels mixed
@@ -37,9 +38,11 @@
  * months interpolated, which is when the classifier starts to guess.
  */
 import {
-  computeSeasonFeatures,
+  classifiablePixelsOffThread,
   defaultSeasonFeatureSpec,
   inferHarvestYear,
+  type ClassifiablePixels,
+  type FeatureSelection,
 } from '../features/index.ts';
 import {
   openOnnxClassifier,
@@ -177,6 +180,9 @@ export interface ClassifyParcelsResult {
   readonly raster: ClassRaster | null;
 }
 
+/** Parcels whose features are worked out at a time: enough to keep every features thread busy. */
+const FEATURE_JOBS_IN_FLIGHT = 8;
+
 interface PixelPrediction {
   readonly rows: Int32Array;
   readonly cols: Int32Array;
@@ -310,6 +316,17 @@ export async function classifyParcels(
         failures.push({ itemId: '', parcelId: parcel.id, code: 'invalid_parcel', reason });
         results.set(parcel.id, cannotVerify(parcel, `invalid parcel: ${reason}`));
       }
+      const selection: FeatureSelection = {
+        spec,
+        harvestYear:
+          harvestYear ??
+          inferHarvestYear(
+            inSeason.map((item) => item.datetime),
+            spec,
+          ),
+        minFraction,
+        minClearPeriods,
+      };
       // Chunks of neighbouring parcels (by grid cell), so that a chunk reads only its part of
       // each tile.
       const chunks = chunkParcelsByCell(
@@ -494,6 +511,36 @@ export async function classifyParcels(
           };
         };
 
+        // Parcels whose features are being worked out, in order; a bounded number at a time, so
+        // that only a few seasons' bands are in flight.
+        const queued: {
+          parcel: ClassifyParcelInput;
+          season: ParcelSeason;
+          stats: ParcelSceneStatistics[];
+          seen: Partial<ParcelCropResult>;
+          pixels: Promise<ClassifiablePixels>;
+        }[] = [];
+        const takeFeatures = async (): Promise<void> => {
+          const entry = queued.shift();
+          if (entry === undefined) return;
+          const { parcel, season, stats, seen } = entry;
+          const { keep, rows } = await entry.pixels;
+          if (keep.length === 0) {
+            results.set(
+              parcel.id,
+              cannotVerify(
+                parcel,
+                `no pixel has a clear observation in ${minClearPeriods} of the season's months`,
+                seen,
+              ),
+            );
+            return;
+          }
+          pending.push({ parcel, season, stats, keep, features: rows });
+          pendingPixels += keep.length;
+          if (pendingPixels >= 65_536) await flush();
+        };
+
         for (const season of read.parcels) {
           signal?.throwIfAborted();
           const parcel = byId.get(season.parcelId);
@@ -544,45 +591,17 @@ export async function classifyParcels(
             );
             continue;
           }
-          const features = computeSeasonFeatures(season.series, {
-            spec,
-            ...(harvestYear !== null ? { harvestYear } : {}),
+          // Features on the features pool's threads; the season's bands go with the job.
+          queued.push({
+            parcel,
+            season,
+            stats,
+            seen,
+            pixels: classifiablePixelsOffThread(season.series, season.fractions, selection),
           });
-          const keepList: number[] = [];
-          for (let p = 0; p < features.pixelCount; p++) {
-            if ((season.fractions[p] as number) < minFraction) continue;
-            if ((features.clearPeriods[p] as number) < minClearPeriods) continue;
-            let finite = true;
-            for (let f = p * featureCount; f < (p + 1) * featureCount; f++)
-              if (!Number.isFinite(features.values[f] as number)) {
-                finite = false;
-                break;
-              }
-            if (finite) keepList.push(p);
-          }
-          if (keepList.length === 0) {
-            results.set(
-              parcel.id,
-              cannotVerify(
-                parcel,
-                `no pixel has a clear observation in ${minClearPeriods} of the season's months`,
-                seen,
-              ),
-            );
-            continue;
-          }
-          const keep = Int32Array.from(keepList);
-          const rows = new Float32Array(keep.length * featureCount);
-          keep.forEach((p, i) =>
-            rows.set(
-              features.values.subarray(p * featureCount, (p + 1) * featureCount),
-              i * featureCount,
-            ),
-          );
-          pending.push({ parcel, season, stats, keep, features: rows });
-          pendingPixels += keep.length;
-          if (pendingPixels >= 65_536) await flush();
+          if (queued.length >= FEATURE_JOBS_IN_FLIGHT) await takeFeatures();
         }
+        while (queued.length > 0) await takeFeatures();
         await flush();
         parcelsDone += chunkParcels.length;
         onProgress?.({ stage: 'classify', parcelsDone, parcelCount: parcels.length });

@@ -11,3 +11,6 @@ export { featureVariables, normalizedDifference, variableBands } from './spectra
 export type { FeatureVariable } from './spectral-indices.ts';
 export { parcelNdviSeries } from './parcel-ndvi-series.ts';
 export type { NdviObservation, ParcelNdviSeriesOptions } from './parcel-ndvi-series.ts';
+export { classifiablePixels } from './classifiable-pixels.ts';
+export type { ClassifiablePixels, FeatureSelection } from './classifiable-pixels.ts';
+export { classifiablePixelsOffThread, closeFeaturesPool } from './features-pool.ts';

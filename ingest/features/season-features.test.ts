@@ -112,6 +112,18 @@ describe('computeSeasonFeatures', () => {
     expect(Number.isNaN(features.values[28])).toBe(true);
   });
 
+  it('takes the mean of the middle two of an even count, clouded dates left out', () => {
+    const dates = [new Date('2018-05-02'), new Date('2018-05-12'), new Date('2018-05-22')];
+    const reds = [0.1, Number.NaN, 0.3];
+    const series = makeSeries(dates, 1, (d, _p, band) =>
+      band === 'red' ? (reds[d] as number) : 0.5,
+    );
+    const features = computeSeasonFeatures(series, { spec, harvestYear: 2018 });
+    expect(features.values[14 + 7]).toBeCloseTo(0.2, 6);
+    // NDVI is NaN where red is: the same two dates.
+    expect(features.values[7]).toBeCloseTo(((0.5 - 0.1) / 0.6 + (0.5 - 0.3) / 0.8) / 2, 5);
+  });
+
   it('ignores dates outside the season', () => {
     const series = makeSeries([new Date('2016-06-01'), new Date('2018-06-01')], 1, (d, _p, band) =>
       band === 'red' ? (d === 0 ? 0.9 : 0.1) : 0.5,

@@ -235,29 +235,38 @@ export function computeSeasonFeatures(
   });
   // Composites of every pixel, variable by variable (`composites[v][p * periodCount + k]`), so
   // that which bands a variable reads is decided once per variable, not once per observation.
+  // A normalised difference is worked out first for every pixel-date of the season, in one pass
+  // over the bands in memory order; the medians then read one array.
   const composites = spec.variables.map(() => new Float64Array(pixelCount * periodCount));
   const observed = new Uint8Array(pixelCount * periodCount);
+  const differences = new Float32Array(series.dates.length * pixelCount);
   spec.variables.forEach((variable, v) => {
     const [a, b] = variableInputs(series, variable);
+    let values = a;
+    if (b !== null) {
+      for (let j = 0; j < dateOffsets.length; j++) {
+        const start = dateOffsets[j] as number;
+        for (let i = start; i < start + pixelCount; i++)
+          differences[i] = normalizedDifference(a[i] as number, b[i] as number);
+      }
+      values = differences;
+    }
     const composite = composites[v] as Float64Array;
-    for (let p = 0; p < pixelCount; p++) {
-      for (let k = 0; k < periodCount; k++) {
-        const from = periodStarts[k] as number;
-        const to = periodStarts[k + 1] as number;
+    for (let k = 0; k < periodCount; k++) {
+      const from = periodStarts[k] as number;
+      const to = periodStarts[k + 1] as number;
+      for (let p = 0; p < pixelCount; p++) {
         let n = 0;
-        if (b === null) {
-          for (let j = from; j < to; j++) {
-            const value = a[(dateOffsets[j] as number) + p] as number;
-            if (!Number.isNaN(value)) scratch[n++] = value;
-          }
-        } else {
-          for (let j = from; j < to; j++) {
-            const i = (dateOffsets[j] as number) + p;
-            const value = normalizedDifference(a[i] as number, b[i] as number);
-            if (!Number.isNaN(value)) scratch[n++] = value;
-          }
+        for (let j = from; j < to; j++) {
+          const value = values[(dateOffsets[j] as number) + p] as number;
+          if (value === value) scratch[n++] = value; // not NaN
         }
-        composite[p * periodCount + k] = medianOf(scratch, n);
+        composite[p * periodCount + k] =
+          n === 1
+            ? (scratch[0] as number)
+            : n === 2
+              ? ((scratch[0] as number) + (scratch[1] as number)) / 2
+              : medianOf(scratch, n);
         if (n > 0) observed[p * periodCount + k] = 1;
       }
     }

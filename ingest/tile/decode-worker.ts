@@ -1,9 +1,9 @@
 /**
- * A COG decode worker thread (see `decode-pool.ts`): for each posted `DecodeRequest`, decodes the
- * block (`decodeBlockPixels`) and answers one `DecodeReply` with the same id, the values' buffer
- * transferred. Never throws: errors go back as outcomes. Loaded through `decode-worker-boot.js`.
+ * A COG decode worker thread (see `decode-pool.ts`): decodes each posted block
+ * (`decodeBlockPixels`) and answers with the values' buffer transferred. Never throws: errors go
+ * back as outcomes.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { poolWorkerData, serveJobs } from '../threads/serve-jobs.ts';
 import {
   DecoderState,
   decodeBlockPixels,
@@ -12,28 +12,15 @@ import {
 } from './decode-block.ts';
 import { setInflateSetting, type InflateSetting } from './native-inflate.ts';
 
-export interface DecodeRequest {
-  readonly id: number;
-  readonly job: BlockJob;
-}
-
 /** What the pool tells a worker when it starts it: the process's inflater setting. */
 export interface DecodeWorkerData {
   readonly inflate: InflateSetting;
 }
 
-export interface DecodeReply {
-  readonly id: number;
-  readonly outcome: BlockOutcome;
-}
-
-const port = parentPort;
-if (port === null) throw new Error('decode-worker.ts must run in a worker thread');
-setInflateSetting((workerData as DecodeWorkerData).inflate);
+setInflateSetting(poolWorkerData<DecodeWorkerData>().inflate);
 // One inflater and one set of buffers per thread, reused by every job.
 const state = new DecoderState();
-port.on('message', ({ id, job }: DecodeRequest) => {
+serveJobs<BlockJob, BlockOutcome>((job) => {
   const outcome = decodeBlockPixels(job, state);
-  const reply: DecodeReply = { id, outcome };
-  port.postMessage(reply, outcome.ok ? [outcome.values.buffer as ArrayBuffer] : []);
+  return { outcome, transfer: outcome.ok ? [outcome.values.buffer as ArrayBuffer] : [] };
 });

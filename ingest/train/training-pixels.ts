@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  computeSeasonFeatures,
+  classifiablePixels,
   defaultSeasonFeatureSpec,
   featureNamesFor,
   inferHarvestYear,
@@ -88,7 +88,6 @@ export async function readTrainingPixels(
   const { signal } = options;
   if (options.seasons.length === 0) throw new RangeError('at least one season is needed');
   const featureNames = featureNamesFor(spec);
-  const featureCount = featureNames.length;
   const seasons: ModelCardSeason[] = [];
   const skipped: SkippedParcel[] = [];
   const parcels: ParcelPixels[] = [];
@@ -150,17 +149,12 @@ export async function readTrainingPixels(
     for (const parcelSeason of read.parcels) {
       const label = byId.get(parcelSeason.parcelId);
       if (label === undefined) continue;
-      const features = computeSeasonFeatures(parcelSeason.series, { spec, harvestYear });
-      const keep: number[] = [];
-      for (let p = 0; p < features.pixelCount; p++)
-        if (
-          (parcelSeason.fractions[p] as number) >= minFraction &&
-          (features.clearPeriods[p] as number) >= minClearPeriods &&
-          features.values
-            .subarray(p * featureCount, (p + 1) * featureCount)
-            .every((v) => Number.isFinite(v))
-        )
-          keep.push(p);
+      const { keep, rows } = classifiablePixels(parcelSeason.series, parcelSeason.fractions, {
+        spec,
+        harvestYear,
+        minFraction,
+        minClearPeriods,
+      });
       if (keep.length === 0) {
         skipped.push({
           id: label.id,
@@ -168,15 +162,8 @@ export async function readTrainingPixels(
         });
         continue;
       }
-      const rows = new Float32Array(keep.length * featureCount);
       const weights = new Float32Array(keep.length);
-      keep.forEach((p, i) => {
-        rows.set(
-          features.values.subarray(p * featureCount, (p + 1) * featureCount),
-          i * featureCount,
-        );
-        weights[i] = parcelSeason.fractions[p] as number;
-      });
+      keep.forEach((p, i) => (weights[i] = parcelSeason.fractions[p] as number));
       parcels.push({
         id: label.id,
         cropCode: label.cropCode,

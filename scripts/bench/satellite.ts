@@ -320,7 +320,7 @@ export const satellite: BenchSuite = {
         `Parcels read in chunks by ${ingest.CHUNK_CELL_PX} px cell (at most ${sizes.parcelsPerChunk} each) with a ${BUFFER_M} m inward buffer; every COG block holding parcel pixels is read once per chunk and item.`,
         'GDAL reads the bounding box of the parcel pixels in each of those blocks, file by file, in a child process (Debian python3-gdal, single-threaded, libdeflate); its time excludes the process start.',
         'PledgeWatch decodes the SCL blocks of a scene first, then only the band blocks holding a pixel that SCL leaves clear; GDAL reads every block.',
-        `PledgeWatch decodes blocks on one worker thread per core (read, inflate with ${inflaterName}, undo the predictor, pick the parcel pixels) while the main thread masks and stacks them.`,
+        `PledgeWatch decodes blocks on one worker thread per core (read, inflate with ${inflaterName}, undo the predictor, pick the parcel pixels) while the main thread masks and stacks them; in the whole chain, season features are worked out on a second pool of one thread per core.`,
         'CPU times are of all threads of each process (process.cpuUsage; getrusage in the GDAL child).',
       ],
       environment: {
