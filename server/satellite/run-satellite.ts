@@ -323,7 +323,9 @@ export async function runSatellite(options: SatelliteRunOptions): Promise<Satell
     }
   } catch (caught) {
     if (options.signal?.aborted === true) {
-      await finishRun(db, runId, 'failed', counts, failures, 'aborted');
+      // Why it stopped (the service stopping, the job's lease taken by another instance).
+      const reason: unknown = options.signal.reason;
+      await finishRun(db, runId, 'failed', counts, failures, `aborted: ${errorMessage(reason)}`);
       throw caught;
     }
     error = errorMessage(caught);

@@ -7,10 +7,13 @@ import { cp, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { classifyParcels } from '../../ingest/index.ts';
+import { LeaseHeldError } from '../db/job-lease.ts';
 import { ensureDemoScenes } from '../demo/demo-scenes.ts';
+import { createLogger } from '../logger.ts';
 import { createSatelliteJob, type ClassifyFunction } from './index.ts';
+import { SatelliteLeaseLostError } from './satellite-job.ts';
 import { createApiHarness, type ApiHarness } from '../testing/api-harness.ts';
 import { testBackends } from '../testing/databases.ts';
 
@@ -76,6 +79,45 @@ function decodePng(bytes: Buffer): { width: number; height: number; rgba: Uint8A
     rgba.set(raw.subarray(row * (width * 4 + 1) + 1, (row + 1) * (width * 4 + 1)), row * width * 4);
   }
   return { width, height, rgba };
+}
+
+/**
+ * A classifier that waits at a gate before classifying (for real): a run held in the middle,
+ * deterministically, for as long as a test needs. Aborting the run's signal ends the wait.
+ */
+function gatedClassify(): {
+  classify: ClassifyFunction;
+  entered: Promise<void>;
+  open: () => void;
+} {
+  let enter = (): void => undefined;
+  const entered = new Promise<void>((resolve) => (enter = resolve));
+  let open = (): void => undefined;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const classify: ClassifyFunction = async (items, parcels, options) => {
+    enter();
+    await new Promise<void>((resolve, reject) => {
+      const signal = options.signal;
+      if (signal === undefined) {
+        void gate.then(resolve);
+        return;
+      }
+      signal.throwIfAborted();
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+      void gate.then(resolve);
+    });
+    return classifyParcels(items, parcels, options);
+  };
+  return { classify, entered, open };
+}
+
+/** Polls `check` every 50 ms until it holds, for at most `timeoutMs`. */
+async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** XYZ tile of a point at zoom z. */
@@ -307,5 +349,182 @@ describe.each(testBackends)('the satellite job ($name)', (backend) => {
       status.body.features as { properties: { code: string; status: string } }[]
     ).find((f) => f.properties.code === 'P-KRT-02-4');
     expect(parcel?.properties.status).toBe('mismatch');
+  });
+
+  describe('with two instances on one database', () => {
+    const MODEL = 'fixtures/models/crop-type.onnx';
+    afterEach(async () => {
+      // A test that failed half-way must not leave a lease that refuses the next one's runs.
+      await h.storage.query('delete from job_leases');
+    });
+
+    /** Makes the next run classify one parcel again, so it reaches the classifier. */
+    async function forgetParcel(code: string): Promise<void> {
+      const id = await h.idOf('parcels', 'code', code);
+      await h.storage.query('delete from satellite_parcel_items where parcel_id = $1', [id]);
+    }
+    async function runsAfter(id: string): Promise<{ trigger: string; status: string }[]> {
+      const { rows } = await h.storage.query<{ trigger: string; status: string }>(
+        'select trigger, status from satellite_runs where id > $1 order by id',
+        [id],
+      );
+      return rows;
+    }
+    async function lastRunId(): Promise<string> {
+      const { rows } = await h.storage.query<{ id: string }>(
+        'select coalesce(max(id), 0)::text as id from satellite_runs',
+      );
+      return rows[0]?.id ?? '0';
+    }
+
+    it('runs the job in one instance at a time: the other answers 409 meanwhile, and runs after', async () => {
+      await forgetParcel('P-KRT-02-2');
+      const before = await lastRunId();
+      const gated = gatedClassify();
+      const a = createSatelliteJob({
+        storage: h.storage,
+        sources: sources.split(','),
+        intervalMs: 3_600_000,
+        modelPath: MODEL,
+        classify: gated.classify,
+        instanceId: 'instance-a',
+        // Renewed every 100 ms: the wait below outlasts the ttl several times over.
+        leaseTtlMs: 300,
+      });
+      const logged: Record<string, unknown>[] = [];
+      const b = createSatelliteJob({
+        storage: h.storage,
+        sources: sources.split(','),
+        intervalMs: 3_600_000,
+        modelPath: MODEL,
+        instanceId: 'instance-b',
+        leaseTtlMs: 300,
+        logger: createLogger({
+          level: 'debug',
+          write: (line) => logged.push(JSON.parse(line) as Record<string, unknown>),
+        }),
+      });
+      const runA = a.runNow({ requestedBy: null });
+      try {
+        await Promise.race([gated.entered, runA]);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+        // Run now on the other instance: refused, naming the holder and its lease expiry.
+        const refused = await b.runNow().then(
+          () => null,
+          (error: unknown) => error,
+        );
+        expect(refused).toBeInstanceOf(LeaseHeldError);
+        const held = refused as LeaseHeldError;
+        expect(held.status).toBe(409);
+        expect(held.code).toBe('conflict');
+        expect(held.holder).toBe('instance-a');
+        expect(held.message).toMatch(
+          /running on another instance \(instance-a, lease until \d{4}-/,
+        );
+        expect(held.expiresAt.getTime()).toBeGreaterThan(Date.now() - 5_000);
+
+        // The same through the API, on the service's own job (this process's instance).
+        const api = await h.call('admin', 'POST', '/api/satellite/runs');
+        expect(api.status).toBe(409);
+        expect(api.body.error.code).toBe('conflict');
+        expect(api.body.error.message).toMatch(/another instance \(instance-a, lease until/);
+        expect(api.body.error.details).toMatchObject({ lease: 'satellite', holder: 'instance-a' });
+
+        // A scheduled run on the other instance: skipped, logged at info, no run stored.
+        b.start();
+        await waitFor(() => logged.some((l) => String(l['msg']).includes('skipped')));
+        expect(logged.find((l) => String(l['msg']).includes('skipped'))).toMatchObject({
+          level: 'info',
+          holder: 'instance-a',
+        });
+        expect(await runsAfter(before)).toEqual([{ trigger: 'api', status: 'running' }]);
+      } finally {
+        gated.open();
+      }
+      const done = await runA;
+      expect(done.status, String(done.error)).toBe('succeeded');
+      expect(done.parcelsClassified).toBeGreaterThanOrEqual(1);
+      const { rows: leases } = await h.storage.query('select * from job_leases');
+      expect(leases).toEqual([]); // released at the end of the run
+
+      const after = await b.runNow();
+      expect(after.status).toBe('succeeded');
+      await b.stop();
+      await a.stop();
+      expect(await runsAfter(before)).toEqual([
+        { trigger: 'api', status: 'succeeded' },
+        { trigger: 'api', status: 'succeeded' },
+      ]);
+    });
+
+    it('aborts a run whose lease another instance took, and stores why', async () => {
+      await forgetParcel('P-KRT-02-3');
+      const before = await lastRunId();
+      const gated = gatedClassify();
+      const a = createSatelliteJob({
+        storage: h.storage,
+        sources: sources.split(','),
+        intervalMs: 3_600_000,
+        modelPath: MODEL,
+        classify: gated.classify,
+        instanceId: 'instance-a',
+        leaseTtlMs: 300,
+      });
+      const runA = a.runNow();
+      try {
+        await Promise.race([gated.entered, runA]);
+        // What instance-b does when instance-a stalled past its lease (a long pause, a split).
+        await h.storage.query(
+          `update job_leases set holder = 'instance-b', acquired_at = now(),
+                  expires_at = now() + interval '1 minute' where name = 'satellite'`,
+        );
+        const failure = await runA.then(
+          () => null,
+          (error: unknown) => error,
+        );
+        expect(failure).toBeInstanceOf(SatelliteLeaseLostError);
+        expect((failure as SatelliteLeaseLostError).status).toBe(409);
+      } finally {
+        gated.open();
+      }
+      const { rows } = await h.storage.query<{ status: string; error: string }>(
+        'select status, error from satellite_runs where id > $1 order by id',
+        [before],
+      );
+      expect(rows).toEqual([
+        {
+          status: 'failed',
+          error:
+            "aborted: the satellite run's lease was lost: lease satellite of instance-a was taken by another instance after it expired",
+        },
+      ]);
+      // instance-a left instance-b's lease alone.
+      const { rows: leases } = await h.storage.query<{ holder: string }>(
+        'select holder from job_leases',
+      );
+      expect(leases).toEqual([{ holder: 'instance-b' }]);
+      await a.stop();
+    });
+
+    it('releases the lease when stop() aborts a run', async () => {
+      await forgetParcel('P-KRT-02-3');
+      const gated = gatedClassify();
+      const a = createSatelliteJob({
+        storage: h.storage,
+        sources: sources.split(','),
+        intervalMs: 3_600_000,
+        modelPath: MODEL,
+        classify: gated.classify,
+        instanceId: 'instance-a',
+      });
+      const runA = a.runNow();
+      await Promise.race([gated.entered, runA]);
+      await a.stop();
+      await expect(runA).rejects.toThrow();
+      const { rows } = await h.storage.query('select * from job_leases');
+      expect(rows).toEqual([]);
+      gated.open();
+    });
   });
 });

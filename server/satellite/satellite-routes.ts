@@ -1,6 +1,7 @@
 /**
  * `/api/satellite/runs`: the satellite job's runs. `GET` lists the latest (counts and the items
- * that failed, with their reasons); `POST` runs the job now and answers the finished run.
+ * that failed, with their reasons); `POST` runs the job now and answers the finished run, or 409
+ * while another service instance on the same database runs it (the job's lease).
  * Supervisors and admins only: a run covers every branch's parcels (it names scenes, not parcels).
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
@@ -80,6 +81,11 @@ export function createSatelliteRoutes(services: Services): OpenAPIHono<AppEnv> {
           content: { 'application/json': { schema: runSchema } },
         },
         ...errorResponses,
+        409: {
+          ...errorResponses[409],
+          description:
+            'another service instance is running the job: the message names it and when its lease expires',
+        },
       },
     }),
     async (c) => {
