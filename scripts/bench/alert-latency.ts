@@ -18,7 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createApiKey } from '../../server/auth/api-keys.ts';
 import { insertUser } from '../../server/auth/users.ts';
@@ -363,6 +363,9 @@ interface Measurement {
   readonly toEngineP99Ms: number | null;
   /** Background readings acknowledged (committed) per second; null without load. */
   readonly loadAckedPerSecond: number | null;
+  /** How late this process's event loop ran its timers while the probes ran (p99, max), ms. */
+  readonly loopDelayP99Ms: number;
+  readonly loopDelayMaxMs: number;
   readonly resources: ResourceUse;
 }
 
@@ -406,7 +409,10 @@ async function measure(
     await sleep(1_000);
   }
   const resources = watchResources();
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   const probes = await runProbes(ctx.probe, ctx.sse, ctx.tags, sizes, ctx.options.signal);
+  loopDelay.disable();
   const use = resources.stop();
   let loadAckedPerSecond: number | null = null;
   if (ctx.load !== null) {
@@ -428,6 +434,9 @@ async function measure(
     toEngineP50Ms: quantile(probes.toEngineMs, 0.5),
     toEngineP99Ms: quantile(probes.toEngineMs, 0.99),
     loadAckedPerSecond,
+    // The histogram counts in ns, and each sample includes the timer's own 5 ms.
+    loopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - 5),
+    loopDelayMaxMs: Math.max(0, loopDelay.max / 1e6 - 5),
     resources: use,
   };
 }
@@ -452,6 +461,8 @@ function latencyTable(measurements: readonly Measurement[], sizes: Sizes): strin
       '-> engine p50',
       'p99',
       'load committed',
+      'loop delay p99',
+      'max',
       'service CPU',
       'RSS peak',
     ],
@@ -475,11 +486,13 @@ function latencyTable(measurements: readonly Measurement[], sizes: Sizes): strin
       fmtMs(m.toEngineP50Ms),
       fmtMs(m.toEngineP99Ms),
       m.loadAckedPerSecond === null ? '-' : `${formatCount(m.loadAckedPerSecond)}/s`,
+      fmtMs(m.loopDelayP99Ms),
+      fmtMs(m.loopDelayMaxMs),
       `${m.resources.cpuCores.toFixed(2)} cores`,
       `${formatCount(m.resources.rssPeakMb)} MB`,
     ]);
   }
-  return renderTable(rows, [false, ...Array<boolean>(14).fill(true)]);
+  return renderTable(rows, [false, ...Array<boolean>(16).fill(true)]);
 }
 
 async function run(options: BenchOptions): Promise<SuiteResult> {
@@ -607,6 +620,8 @@ async function run(options: BenchOptions): Promise<SuiteResult> {
         `pledged tags inside their geofences; ${formatSeconds(sizes.warmUpMs)} of load before the first probe.`,
       `PUBACK = publish -> PUBACK of the probe (sent after its reading is committed). -> engine = ` +
         `publish -> the engine's clock at the start of the alert's transaction (event.at, ms resolution).`,
+      `Loop delay: how late this process's event loop (service, probe publisher and SSE client) ran a ` +
+        `5 ms timer while the probes ran (perf_hooks.monitorEventLoopDelay), p99 and max.`,
       `Service CPU: process.cpuUsage() of this process over the probes / wall time (1.00 = one core); ` +
         `RSS: peak sampled every 25 ms.`,
     ],
