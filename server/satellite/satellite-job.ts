@@ -21,7 +21,6 @@ import {
   LeaseHeldError,
   releaseLease,
 } from '../db/job-lease.ts';
-import type { Storage } from '../db/storage.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import { silentLogger } from '../logger.ts';
 import { runSatellite, type SatelliteRunOptions } from './run-satellite.ts';
