@@ -5,7 +5,8 @@
  * them, either as fast as the broker acknowledges (a window of unacknowledged messages per
  * connection) or paced at a fixed total rate.
  *
- * Each reading goes to `{root}/{farmCode}/tags/{tagId}/reading` with a tag id unique to the run
+ * Each reading goes to `{root}/{farmCode}/tags/{tagId}/reading` with a tag id of the run (unique,
+ * or cycling over `tagCount` tags)
  * and `observedAt` = the publish time (epoch ms), so the service side can compute the
  * publish-to-commit lag of every stored row without a shared table of message ids.
  *
