@@ -1,21 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BandName, PixelSeries } from '../types.ts';
+import { BAND_NAMES, type BandName, type PixelSeries } from '../types.ts';
 import { classifiablePixels, type FeatureSelection } from './classifiable-pixels.ts';
 import { classifiablePixelsOffThread, closeFeaturesPool } from './features-pool.ts';
 import { defaultSeasonFeatureSpec } from './season-features.ts';
 
-const bandNames: BandName[] = [
-  'blue',
-  'green',
-  'red',
-  'rededge1',
-  'rededge2',
-  'rededge3',
-  'nir',
-  'nir08',
-  'swir16',
-  'swir22',
-];
+const bandNames: readonly BandName[] = BAND_NAMES;
 
 afterAll(() => closeFeaturesPool());
 

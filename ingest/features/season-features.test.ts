@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BandName, PixelSeries } from '../types.ts';
+import { BAND_NAMES, type BandName, type PixelSeries } from '../types.ts';
 import {
   computeSeasonFeatures,
   defaultSeasonFeatureSpec,
@@ -8,18 +8,7 @@ import {
   inferHarvestYear,
 } from './season-features.ts';
 
-const bandNames: BandName[] = [
-  'blue',
-  'green',
-  'red',
-  'rededge1',
-  'rededge2',
-  'rededge3',
-  'nir',
-  'nir08',
-  'swir16',
-  'swir22',
-];
+const bandNames: readonly BandName[] = BAND_NAMES;
 
 /** A series whose every band is `value(d, p, band)`. */
 function makeSeries(

@@ -358,6 +358,20 @@ describe.each(testBackends)('the satellite job ($name)', (backend) => {
       await h.storage.query('delete from job_leases');
     });
 
+    /** The job as instance `instanceId` runs it, on the shared database and sources. */
+    function jobOf(
+      instanceId: string,
+      more: Partial<Parameters<typeof createSatelliteJob>[0]> = {},
+    ): ReturnType<typeof createSatelliteJob> {
+      return createSatelliteJob({
+        storage: h.storage,
+        sources: sources.split(','),
+        intervalMs: 3_600_000,
+        modelPath: MODEL,
+        instanceId,
+        ...more,
+      });
+    }
     /** Makes the next run classify one parcel again, so it reaches the classifier. */
     async function forgetParcel(code: string): Promise<void> {
       const id = await h.idOf('parcels', 'code', code);
@@ -381,23 +395,13 @@ describe.each(testBackends)('the satellite job ($name)', (backend) => {
       await forgetParcel('P-KRT-02-2');
       const before = await lastRunId();
       const gated = gatedClassify();
-      const a = createSatelliteJob({
-        storage: h.storage,
-        sources: sources.split(','),
-        intervalMs: 3_600_000,
-        modelPath: MODEL,
+      const a = jobOf('instance-a', {
         classify: gated.classify,
-        instanceId: 'instance-a',
         // Renewed every 100 ms: the wait below outlasts the ttl several times over.
         leaseTtlMs: 300,
       });
       const logged: Record<string, unknown>[] = [];
-      const b = createSatelliteJob({
-        storage: h.storage,
-        sources: sources.split(','),
-        intervalMs: 3_600_000,
-        modelPath: MODEL,
-        instanceId: 'instance-b',
+      const b = jobOf('instance-b', {
         leaseTtlMs: 300,
         logger: createLogger({
           level: 'debug',
@@ -462,15 +466,7 @@ describe.each(testBackends)('the satellite job ($name)', (backend) => {
       await forgetParcel('P-KRT-02-3');
       const before = await lastRunId();
       const gated = gatedClassify();
-      const a = createSatelliteJob({
-        storage: h.storage,
-        sources: sources.split(','),
-        intervalMs: 3_600_000,
-        modelPath: MODEL,
-        classify: gated.classify,
-        instanceId: 'instance-a',
-        leaseTtlMs: 300,
-      });
+      const a = jobOf('instance-a', { classify: gated.classify, leaseTtlMs: 300 });
       const runA = a.runNow();
       try {
         await Promise.race([gated.entered, runA]);
@@ -510,14 +506,7 @@ describe.each(testBackends)('the satellite job ($name)', (backend) => {
     it('releases the lease when stop() aborts a run', async () => {
       await forgetParcel('P-KRT-02-3');
       const gated = gatedClassify();
-      const a = createSatelliteJob({
-        storage: h.storage,
-        sources: sources.split(','),
-        intervalMs: 3_600_000,
-        modelPath: MODEL,
-        classify: gated.classify,
-        instanceId: 'instance-a',
-      });
+      const a = jobOf('instance-a', { classify: gated.classify });
       const runA = a.runNow();
       await Promise.race([gated.entered, runA]);
       await a.stop();
