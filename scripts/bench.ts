@@ -109,6 +109,7 @@ async function main(argv: readonly string[]): Promise<number> {
         quick,
         host: {
           node: process.version,
+          nodeOptions: (process.env['NODE_OPTIONS'] ?? '').trim(),
           platform: `${os.platform()} ${os.release()} ${os.arch()}`,
           cpus: os.availableParallelism(),
           cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',

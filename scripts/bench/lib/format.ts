@@ -70,7 +70,7 @@ export function renderReport(report: BenchReport, resultPath: string): string {
   lines.push('');
   for (const [key, value] of Object.entries(r.environment)) lines.push(`  ${key}: ${value}`);
   lines.push(
-    `  host: Node ${report.host.node}, ${report.host.platform}, ${report.host.cpus} CPU (${report.host.cpuModel}), ${formatCount(report.host.totalMemoryMb)} MB`,
+    `  host: Node ${report.host.node}${report.host.nodeOptions === '' ? '' : ` (NODE_OPTIONS ${report.host.nodeOptions})`}, ${report.host.platform}, ${report.host.cpus} CPU (${report.host.cpuModel}), ${formatCount(report.host.totalMemoryMb)} MB`,
   );
 
   const header = ['case', 'readings/meas.', `median ${r.unit}`, `min–max ${r.unit}`, '× baseline'];

@@ -80,6 +80,8 @@ export interface BenchReport {
   readonly quick: boolean;
   readonly host: {
     readonly node: string;
+    /** NODE_OPTIONS the run had (`npm run bench` sets V8's young generation as `npm start` does). */
+    readonly nodeOptions: string;
     readonly platform: string;
     readonly cpus: number;
     readonly cpuModel: string;
