@@ -197,14 +197,19 @@ describe.each(testBackends)('alert engine on $name', (backend) => {
     expect(row.rows[0]?.ack_deadline_at).not.toBeNull();
   });
 
-  it('writes deliveries for matching subscriptions in the same transaction (outbox)', async () => {
-    const id = subject();
+  /** A webhook subscription of an officer of the branch to every alert of it. */
+  async function subscribeWebhook(target: string): Promise<void> {
     await storage.query(
       `insert into subscriptions (owner_user_id, branch_id, channel, target, signing_secret)
-       select id, $1, 'webhook', 'http://127.0.0.1:9/hook', 'secret' from users
+       select id, $1, 'webhook', $2, 'secret' from users
         where email = 'annelies.vanhoutte@pledgewatch.example'`,
-      [branchId],
+      [branchId, target],
     );
+  }
+
+  it('writes deliveries for matching subscriptions in the same transaction (outbox)', async () => {
+    const id = subject();
+    await subscribeWebhook('http://127.0.0.1:9/hook');
     const { events } = await engine().applyConditions([condition(id)]);
     const deliveries = await storage.query<{ alert_event_id: string }>(
       'select alert_event_id from deliveries where alert_event_id = any ($1::bigint[])',
@@ -215,12 +220,7 @@ describe.each(testBackends)('alert engine on $name', (backend) => {
 
   it('raises an immediate condition in one statement, outbox rows included, with no transaction', async () => {
     const id = subject();
-    await storage.query(
-      `insert into subscriptions (owner_user_id, branch_id, channel, target, signing_secret)
-       select id, $1, 'webhook', 'http://127.0.0.1:9/immediate', 'secret' from users
-        where email = 'annelies.vanhoutte@pledgewatch.example'`,
-      [branchId],
-    );
+    await subscribeWebhook('http://127.0.0.1:9/immediate');
     // Transactions fail: only the one-statement raise can succeed.
     const noTransactions: Storage = {
       ...storage,

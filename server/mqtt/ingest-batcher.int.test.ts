@@ -23,22 +23,40 @@ function work(farmId: string, message: number, perMessage: number): IngestWork {
  * Storage whose statements and transactions fail while `down` is true, as a database outage looks
  * to us. `attempts` counts the writes tried (transactions, and statements outside one).
  */
-function flaky(storage: Storage): Storage & { down: boolean; attempts: number } {
-  const refused = () => Promise.reject(new StorageError('connection refused (simulated)'));
-  const wrapper: Storage & { down: boolean; attempts: number } = {
+/**
+ * `storage`, with `before` called ahead of every query and transaction it is given (synchronously,
+ * at the call); a promise it returns is awaited first, and a rejection fails the call.
+ */
+function intercepted(
+  storage: Storage,
+  before: (kind: 'query' | 'transaction') => void | Promise<void>,
+): Storage {
+  return {
     ...storage,
-    down: false,
-    attempts: 0,
-    query: ((sql, params) => {
-      wrapper.attempts += 1;
-      return wrapper.down ? refused() : storage.query(sql, params);
+    query: (async (sql: string, params?: Parameters<Storage['query']>[1]) => {
+      await before('query');
+      return storage.query(sql, params);
     }) as Storage['query'],
-    transaction: <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
-      wrapper.attempts += 1;
-      if (wrapper.down) return refused();
-      return storage.transaction(fn) as Promise<T>;
+    transaction: async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
+      await before('transaction');
+      return storage.transaction(fn);
     },
   };
+}
+
+async function storedReadings(db: Storage): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('select count(*)::int as n from tag_readings');
+  return rows[0]?.n ?? 0;
+}
+
+function flaky(storage: Storage): Storage & { down: boolean; attempts: number } {
+  const wrapper = Object.assign(
+    intercepted(storage, () => {
+      wrapper.attempts += 1;
+      if (wrapper.down) return Promise.reject(new StorageError('connection refused (simulated)'));
+    }),
+    { down: false, attempts: 0 },
+  );
   return wrapper;
 }
 
@@ -49,17 +67,20 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
     storage = undefined;
   });
 
+  /** A fresh, migrated database of this backend (closed after the test) with one farm. */
+  async function openWithFarm(): Promise<{ db: Storage; farmId: string }> {
+    const db = await backend.open();
+    storage = db;
+    await migrate(db);
+    return { db, farmId: await insertMinimalFarm(db) };
+  }
+
   it('commits many messages in few transactions and resolves each after its commit', async () => {
-    storage = await backend.open();
-    await migrate(storage);
-    const farmId = await insertMinimalFarm(storage);
-    const batcher = new IngestBatcher(storage, { maxBatchRows: 1_000 });
+    const { db, farmId } = await openWithFarm();
+    const batcher = new IngestBatcher(db, { maxBatchRows: 1_000 });
     const submitted = Array.from({ length: 200 }, (_, m) => batcher.submit(work(farmId, m, 20)));
     await Promise.all(submitted);
-    const { rows } = await storage.query<{ n: number }>(
-      'select count(*)::int as n from tag_readings',
-    );
-    expect(rows[0]?.n).toBe(4_000);
+    expect(await storedReadings(db)).toBe(4_000);
     const stats = batcher.stats();
     expect(stats.committedRows).toBe(4_000);
     expect(stats.committedBatches).toBeGreaterThanOrEqual(4);
@@ -68,16 +89,14 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
   });
 
   it('keeps work through a database outage and commits it exactly once afterwards', async () => {
-    storage = await backend.open();
-    await migrate(storage);
-    const farmId = await insertMinimalFarm(storage);
-    const db = flaky(storage);
-    const batcher = new IngestBatcher(db, {
+    const { db, farmId } = await openWithFarm();
+    const outage = flaky(db);
+    const batcher = new IngestBatcher(outage, {
       maxBatchRows: 500,
       retryMinMs: 20,
       retryMaxMs: 100,
     });
-    db.down = true;
+    outage.down = true;
     let resolved = 0;
     const submitted = Array.from({ length: 50 }, (_, m) =>
       batcher.submit(work(farmId, m, 10)).then(() => {
@@ -86,12 +105,12 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
     );
     await new Promise((r) => setTimeout(r, 400));
     expect(resolved).toBe(0);
-    expect(db.attempts).toBeGreaterThan(2);
+    expect(outage.attempts).toBeGreaterThan(2);
     expect(batcher.stats().queuedRows).toBe(500);
-    db.down = false;
+    outage.down = false;
     await Promise.all(submitted);
     expect(resolved).toBe(50);
-    const { rows } = await storage.query<{ n: number; distinct: number }>(
+    const { rows } = await db.query<{ n: number; distinct: number }>(
       'select count(*)::int as n, count(distinct (tag_code, observed_at))::int as distinct from tag_readings',
     );
     expect(rows[0]).toEqual({ n: 500, distinct: 500 });
@@ -99,12 +118,10 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
   });
 
   it('refuses what it could not store when it is closed, and new work after', async () => {
-    storage = await backend.open();
-    await migrate(storage);
-    const farmId = await insertMinimalFarm(storage);
-    const db = flaky(storage);
-    db.down = true;
-    const batcher = new IngestBatcher(db, { retryMinMs: 20, retryMaxMs: 50 });
+    const { db, farmId } = await openWithFarm();
+    const outage = flaky(db);
+    outage.down = true;
+    const batcher = new IngestBatcher(outage, { retryMinMs: 20, retryMaxMs: 50 });
     const pending = batcher.submit(work(farmId, 1, 5));
     await new Promise((r) => setTimeout(r, 100));
     await batcher.close(100);
@@ -113,27 +130,15 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
   });
 
   it('commits urgent work at once in its express lane, not behind the batches in flight', async () => {
-    storage = await backend.open();
-    await migrate(storage);
-    const farmId = await insertMinimalFarm(storage);
-    const inner = storage;
+    const { db, farmId } = await openWithFarm();
     // The first two writes (the normal slots) wait at a gate; later ones run at once.
     let openGate: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (openGate = resolve));
     let started = 0;
-    const gated: Storage = {
-      ...inner,
-      query: (async (sql: string, params?: Parameters<Storage['query']>[1]) => {
-        started += 1;
-        if (started <= 2) await gate;
-        return inner.query(sql, params);
-      }) as Storage['query'],
-      transaction: async (fn) => {
-        started += 1;
-        if (started <= 2) await gate;
-        return inner.transaction(fn);
-      },
-    };
+    const gated = intercepted(db, async () => {
+      started += 1;
+      if (started <= 2) await gate;
+    });
     const committed: string[][] = [];
     const batcher = new IngestBatcher(gated, {
       maxBatchRows: 20,
@@ -151,30 +156,17 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
     expect(batcher.stats()).toMatchObject({ inFlightFlushes: 2, queuedRows: 20, urgentBatches: 1 });
     openGate();
     await Promise.all(normal);
-    const { rows } = await inner.query<{ n: number }>(
-      'select count(*)::int as n from tag_readings',
-    );
-    expect(rows[0]?.n).toBe(61);
+    expect(await storedReadings(db)).toBe(61);
     await batcher.close(1_000);
   });
 
   it('stores readings alone in one statement, and a batch with rejections in a transaction', async () => {
-    storage = await backend.open();
-    await migrate(storage);
-    const farmId = await insertMinimalFarm(storage);
-    const inner = storage;
+    const { db, farmId } = await openWithFarm();
     const calls = { queries: 0, transactions: 0 };
-    const counted: Storage = {
-      ...inner,
-      query: ((sql: string, params?: Parameters<Storage['query']>[1]) => {
-        calls.queries += 1;
-        return inner.query(sql, params);
-      }) as Storage['query'],
-      transaction: (fn) => {
-        calls.transactions += 1;
-        return inner.transaction(fn);
-      },
-    };
+    const counted = intercepted(db, (kind) => {
+      if (kind === 'query') calls.queries += 1;
+      else calls.transactions += 1;
+    });
     const batcher = new IngestBatcher(counted);
     await batcher.submit(work(farmId, 1, 10));
     expect(calls).toEqual({ queries: 1, transactions: 0 });
@@ -197,26 +189,16 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
       ],
     });
     expect(calls.transactions).toBe(1);
-    const { rows } = await inner.query<{ n: number }>(
-      'select count(*)::int as n from tag_readings',
-    );
-    expect(rows[0]?.n).toBe(20);
+    expect(await storedReadings(db)).toBe(20);
     await batcher.close(1_000);
   });
 
   it('starts writing urgent work at the end of the turn it arrived in', async () => {
-    storage = await backend.open();
-    await migrate(storage);
-    const farmId = await insertMinimalFarm(storage);
-    const inner = storage;
+    const { db, farmId } = await openWithFarm();
     let writes = 0;
-    const counted: Storage = {
-      ...inner,
-      query: ((sql: string, params?: Parameters<Storage['query']>[1]) => {
-        writes += 1;
-        return inner.query(sql, params);
-      }) as Storage['query'],
-    };
+    const counted = intercepted(db, (kind) => {
+      if (kind === 'query') writes += 1;
+    });
     const batcher = new IngestBatcher(counted, { isUrgent: () => true });
     const urgent = batcher.submit(work(farmId, 1, 1));
     // One microtask later, before any timer or immediate could run, the write has started.
@@ -227,12 +209,10 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
   });
 
   it('retries failed urgent work in the normal queue, losing nothing', async () => {
-    storage = await backend.open();
-    await migrate(storage);
-    const farmId = await insertMinimalFarm(storage);
-    const db = flaky(storage);
-    db.down = true;
-    const batcher = new IngestBatcher(db, {
+    const { db, farmId } = await openWithFarm();
+    const outage = flaky(db);
+    outage.down = true;
+    const batcher = new IngestBatcher(outage, {
       retryMinMs: 20,
       retryMaxMs: 50,
       isUrgent: () => true,
@@ -243,12 +223,9 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
     );
     await new Promise((r) => setTimeout(r, 150));
     expect(resolved).toBe(0);
-    db.down = false;
+    outage.down = false;
     await Promise.all(submitted);
-    const { rows } = await storage.query<{ n: number }>(
-      'select count(*)::int as n from tag_readings',
-    );
-    expect(rows[0]?.n).toBe(15);
+    expect(await storedReadings(db)).toBe(15);
     await batcher.close(1_000);
   });
 });
