@@ -36,6 +36,7 @@ import { evaluateTagOutside, type TagOutsideParams } from './rules/tag-outside-g
 import { evaluateTagSilent, type TagSilentParams } from './rules/tag-silent.ts';
 import { evaluateTagsCameras, type TagsCamerasParams } from './rules/tags-cameras-disagree.ts';
 import { evaluateTemperature, type TemperatureParams } from './rules/temperature-out-of-range.ts';
+import { ConditionLane } from './condition-lane.ts';
 import { withContext } from './observe.ts';
 import { loadRuleSettings, RuleSettings, type ScopeChain } from './settings.ts';
 import type { Condition, DurationParams, ObservedCondition } from './types.ts';
@@ -62,14 +63,6 @@ export interface HerdMonitorOptions {
   readonly freshnessMs?: number;
 }
 
-/** Tag-level conditions (one tag's fence, battery, ...) or herd-level ones (mass exit). */
-type ConditionLevel = 'tag' | 'herd';
-
-interface ConditionList {
-  readonly level: ConditionLevel;
-  readonly conditions: ObservedCondition[];
-}
-
 interface Exit {
   readonly tagCode: string;
   readonly exitedAt: string;
@@ -93,12 +86,13 @@ export class HerdMonitor {
   readonly #outsideSince = new Map<string, string>();
   #pending: Promise<void> = Promise.resolve();
   /**
-   * Conditions of evaluated batches waiting for the engine, one list per batch and level. While
-   * the engine is busy, the lists of later batches wait here and go in one engine transaction
-   * together, as long as they are of one level.
+   * The evaluated batches' conditions on their way to the engine, in two lanes: tag-level ones
+   * (a tag out of its fence, ...) never wait behind a herd-level transaction (a mass exit, whose
+   * evidence lists every tag that left), and each herd-level list waits for the tag-level lists
+   * before it: a herd's alert is derived from its tags'.
    */
-  #toApply: ConditionList[] = [];
-  #applying: Promise<void> | null = null;
+  readonly #tagLane: ConditionLane;
+  readonly #herdLane: ConditionLane;
   #loaded = false;
   /** Per pledge, what every reading of its tag needs again: emptied when settings reload. */
   #perPledge = new WeakMap<Pledge, PledgeRules>();
@@ -109,6 +103,14 @@ export class HerdMonitor {
     this.#marginM = options.marginM ?? DEFAULT_MARGIN_M;
     this.#freshnessMs = options.freshnessMs ?? DEFAULT_FRESHNESS_MS;
     this.#tracker = createGeofenceTracker(this.#index, { marginM: this.#marginM });
+    const apply = (conditions: ObservedCondition[]) => this.#engine.applyConditions(conditions);
+    const failed = (error: unknown, conditions: readonly ObservedCondition[]) => {
+      // Not applied: forget what was "sent", so the next reading offers it again.
+      for (const c of conditions) this.#sent.delete(`${c.subjectType}|${c.subjectId}|${c.kind}`);
+      this.#logger.error('herd monitor failed on a batch', { reason: errorMessage(error) });
+    };
+    this.#tagLane = new ConditionLane(apply, failed);
+    this.#herdLane = new ConditionLane(apply, failed);
   }
 
   get settings(): RuleSettings {
@@ -230,56 +232,9 @@ export class HerdMonitor {
   /** Waits until every batch handed over so far is evaluated. */
   async drain(): Promise<void> {
     await this.#pending;
-    while (this.#applying !== null) await this.#applying;
+    await this.#tagLane.applied;
+    await this.#herdLane.applied;
     await this.#engine.idle();
-  }
-
-  /**
-   * Hands a batch's conditions of one level to the engine, coalesced with the lists of that level
-   * waiting before it. Tag-level conditions (a tag out of its fence, ...) go in transactions of
-   * their own, ahead of the herd-level ones (mass exit) waiting: a herd's alert is derived from its
-   * tags', and its heavier statements would otherwise hold back the tag alert on its way out.
-   */
-  #apply(level: ConditionLevel, conditions: ObservedCondition[]): void {
-    if (conditions.length === 0) return;
-    this.#toApply.push({ level, conditions });
-    this.#applying ??= this.#applyWaiting().finally(() => {
-      this.#applying = null;
-    });
-  }
-
-  async #applyWaiting(): Promise<void> {
-    let previous: ConditionLevel | null = null;
-    while (this.#toApply.length > 0) {
-      // Tag-level lists go first, but a herd-level list waits for one tag-level transaction at
-      // most: the two levels take turns while both have lists waiting.
-      const waiting = new Set(this.#toApply.map((list) => list.level));
-      const level: ConditionLevel =
-        waiting.has('tag') && !(previous === 'tag' && waiting.has('herd')) ? 'tag' : 'herd';
-      previous = level;
-      // Whole lists of that level, in order, while no two share a subject and kind: within a
-      // batch the last condition per key wins (as the engine does), across batches every
-      // transition is kept. Lists of the two levels never share a key.
-      const keys = new Set<string>();
-      const taken: ObservedCondition[] = [];
-      const takenLists = new Set<ConditionList>();
-      for (const list of this.#toApply) {
-        if (list.level !== level) continue;
-        const listKeys = list.conditions.map((c) => `${c.subjectType}|${c.subjectId}|${c.kind}`);
-        if (takenLists.size > 0 && listKeys.some((k) => keys.has(k))) break;
-        for (const k of listKeys) keys.add(k);
-        taken.push(...list.conditions);
-        takenLists.add(list);
-      }
-      this.#toApply = this.#toApply.filter((list) => !takenLists.has(list));
-      try {
-        await this.#engine.applyConditions(taken);
-      } catch (error) {
-        // Not applied: forget what was "sent", so the next reading offers it again.
-        for (const k of keys) this.#sent.delete(k);
-        this.#logger.error('herd monitor failed on a batch', { reason: errorMessage(error) });
-      }
-    }
   }
 
   async #evaluateReadings(readings: readonly TagReading[]): Promise<void> {
@@ -399,8 +354,8 @@ export class HerdMonitor {
       });
       this.#offer(herdConditions, this.#massExit(herdId, pledge.herdCode, params), pledge, params);
     }
-    this.#apply('tag', conditions);
-    this.#apply('herd', herdConditions);
+    this.#tagLane.push(conditions);
+    this.#herdLane.push(herdConditions, this.#tagLane.applied);
   }
 
   /** The pledge's condition keys and rule params, resolved once per settings load. */

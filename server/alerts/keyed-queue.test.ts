@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { gate, tick } from '../testing/gate.ts';
 import { KeyedQueue } from './keyed-queue.ts';
-
-/** A promise and its resolver, to hold work open until the test lets it end. */
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open = (): void => undefined;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
-}
-
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('KeyedQueue', () => {
   it('runs work on other keys at once, and work on the same key after it, in order', async () => {
