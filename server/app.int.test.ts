@@ -71,7 +71,7 @@ describe.each(testBackends)('HTTP API on $name', (backend) => {
       expect(health).toMatchObject({
         status: 'ok',
         backend: backend.name,
-        schemaVersion: '0010',
+        schemaVersion: '0011',
       });
       expect(health.versions.postgres).toMatch(/^\d+\.\d+/);
       if (backend.name === 'pglite') expect(health.versions.timescaledb).toBeNull();

@@ -158,6 +158,40 @@ describe.each(testBackends)('writeTagReadings on $name', (backend) => {
     );
     expect(rows[0]?.n).toBe(0);
   });
+
+  it('refuses to delete a farm or gateway that readings refer to, as a foreign key would', async () => {
+    storage = await backend.open();
+    await migrate(storage);
+    const farmId = await insertMinimalFarm(storage);
+    const gateways = await storage.query<{ id: string; code: string }>(
+      `insert into gateways (farm_id, code, name, secret_hash)
+       select $1, code, code, 'not-a-real-hash' from unnest(array['GW-USED', 'GW-IDLE']) code
+       returning id, code`,
+      [farmId],
+    );
+    const used = gateways.rows.find((g) => g.code === 'GW-USED')?.id ?? '';
+    const idle = gateways.rows.find((g) => g.code === 'GW-IDLE')?.id ?? '';
+    await writeTagReadings(
+      storage,
+      readings(farmId, 3).map((r) => ({ ...r, gatewayId: used })),
+    );
+
+    const refused = storage.query('delete from gateways where id = $1', [used]);
+    await expect(refused).rejects.toThrow(/cannot delete gateways .*: tag readings still refer/);
+    await expect(refused).rejects.toMatchObject({ cause: { code: '23503' } });
+    await storage.query('delete from gateways where id = $1', [idle]);
+    await storage.query('update tag_readings set gateway_id = null');
+    await storage.query('delete from gateways where id = $1', [used]);
+    await expect(storage.query('delete from farms where id = $1', [farmId])).rejects.toThrow(
+      /cannot delete farms .*: tag readings still refer/,
+    );
+    await storage.query('delete from tag_readings');
+    await storage.query('delete from farms where id = $1', [farmId]);
+    const { rows } = await storage.query<{ n: number }>(
+      'select (select count(*) from farms)::int + (select count(*) from gateways)::int as n',
+    );
+    expect(rows[0]?.n).toBe(0);
+  });
 });
 
 describe('escapeCopyText', () => {

@@ -189,4 +189,18 @@ describe.each(testBackends)('gateways API on $name', (backend) => {
     ).toBe(204);
     expect((await postReadings('GW-KRT-DEL', created.body.secret as string)).status).toBe(401);
   });
+
+  it('refuses (409) to delete a gateway whose readings are stored, and keeps it working', async () => {
+    const created = await h.call('krtSupervisor', 'POST', '/api/gateways', {
+      farmId: krtFarm,
+      code: 'GW-KRT-USED',
+      name: 'Has readings',
+    });
+    const secret = created.body.secret as string;
+    expect((await postReadings('GW-KRT-USED', secret)).status).toBe(200);
+    const refused = await h.call('krtSupervisor', 'DELETE', `/api/gateways/${created.body.id}`);
+    expect(refused.status).toBe(409);
+    expect(JSON.stringify(refused.body)).toMatch(/still referenced from table .*tag_readings/);
+    expect((await postReadings('GW-KRT-USED', secret)).status).toBe(200);
+  });
 });
