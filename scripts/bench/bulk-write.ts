@@ -124,7 +124,10 @@ function writeByUnnest(storage: Storage, batch: readonly TagReading[]): Promise<
 }
 
 function withoutCopy(tx: Queryable): Queryable {
-  return { query: (sql, params) => tx.query(sql, params), exec: (sql) => tx.exec(sql) };
+  return {
+    query: (sql, params, options) => tx.query(sql, params, options),
+    exec: (sql) => tx.exec(sql),
+  };
 }
 
 function methodsFor(storage: Storage): Method[] {

@@ -439,6 +439,8 @@ async function raiseAlert(
        .join(', ')}, ev.id::text as event_id, ev.payload->>'conditionSince' as since
        from al join ev on ev.alert_id = al.id`,
     [...upsertStateParams(c, since ?? at, at), deadline, JSON.stringify(payload)],
+    // Planning this statement cost the database more than running it (0.6 ms against 0.5 ms).
+    { prepare: true },
   );
   const inserted = rows[0];
   if (inserted !== undefined) {

@@ -378,9 +378,9 @@ describe.each(testBackends)('loan collateral on $name', (backend) => {
     it('values all loans in the alert sweep with a fixed number of queries', async () => {
       let queries = 0;
       const counting: Queryable = {
-        query: (sql, params) => {
+        query: (sql, params, options) => {
           queries += 1;
-          return h.storage.query(sql, params);
+          return h.storage.query(sql, params, options);
         },
         exec: (sql) => h.storage.exec(sql),
       };

@@ -1,9 +1,17 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import pgCopyStreams from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageError } from '../errors.ts';
-import type { Queryable, QueryResult, SqlParam, Storage, StorageInfo } from './storage.ts';
+import type {
+  Queryable,
+  QueryOptions,
+  QueryResult,
+  SqlParam,
+  Storage,
+  StorageInfo,
+} from './storage.ts';
 import { TEXT_KEPT_TYPE_IDS } from './storage.ts';
 import { describeServer } from './server-info.ts';
 
@@ -37,7 +45,7 @@ export function openPgStorage(options: PgStorageOptions): Storage {
 
   const storage: Storage = {
     kind: 'pg',
-    query: (sql, params) => runQuery(pool, sql, params),
+    query: (sql, params, options) => runQuery(pool, sql, params, options),
     exec: async (sql) => {
       await wrap(() => pool.query(sql), sql);
     },
@@ -88,7 +96,7 @@ export function openPgStorage(options: PgStorageOptions): Storage {
 
 function clientQueryable(client: pg.PoolClient): Queryable {
   return {
-    query: (sql, params) => runQuery(client, sql, params),
+    query: (sql, params, options) => runQuery(client, sql, params, options),
     exec: async (sql) => {
       await wrap(() => client.query(sql), sql);
     },
@@ -103,9 +111,32 @@ async function runQuery<Row>(
   target: pg.Pool | pg.PoolClient,
   sql: string,
   params?: readonly SqlParam[],
+  options?: QueryOptions,
 ): Promise<QueryResult<Row>> {
-  const result = await wrap(() => target.query(sql, params as unknown[] | undefined), sql);
+  const values = params as unknown[] | undefined;
+  const result = await wrap(
+    () =>
+      options?.prepare === true
+        ? target.query({ name: statementName(sql), text: sql, values })
+        : target.query(sql, values),
+    sql,
+  );
   return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * The name of a prepared statement, derived from its text: the driver prepares a name once per
+ * connection and refuses one name for two texts, so the text decides the name.
+ */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `pw_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
 }
 
 /** Keeps the driver's error (with its SQLSTATE `code`) as the cause. */

@@ -45,6 +45,32 @@ describe.each(testBackends)('storage on $name', (backend) => {
     expect(rows).toEqual([{ id: 1 }]);
   });
 
+  it('runs a prepared statement again and again, in and out of transactions, errors wrapped', async () => {
+    storage = await backend.open();
+    await storage.exec('create table p (id int primary key, label text not null)');
+    const insert = 'insert into p (id, label) values ($1, $2) returning id, label';
+    for (let id = 1; id <= 8; id++) {
+      const { rows } = await storage.query(insert, [id, `n${id}`], { prepare: true });
+      expect(rows).toEqual([{ id, label: `n${id}` }]);
+    }
+    const preparedHere = await storage.transaction(async (tx) => {
+      await tx.query(insert, [9, 'n9'], { prepare: true });
+      if (backend.name !== 'timescaledb') return null; // PGlite keeps no prepared statements
+      const { rows } = await tx.query<{ statement: string }>(
+        'select statement from pg_prepared_statements',
+      );
+      return rows.map((r) => r.statement);
+    });
+    // On PostgreSQL, the connection of that transaction now keeps the statement.
+    if (preparedHere !== null) expect(preparedHere).toContain(insert);
+    const duplicate = await storage
+      .query(insert, [9, 'again'], { prepare: true })
+      .catch((e: unknown) => e);
+    expect((duplicate as StorageError).details).toMatchObject({ sqlstate: '23505' });
+    const { rows } = await storage.query<{ n: number }>('select count(*)::int as n from p');
+    expect(rows[0]?.n).toBe(9);
+  });
+
   it('wraps driver errors with the SQLSTATE and the statement', async () => {
     storage = await backend.open();
     const error = await storage.query('select * from missing_table').catch((e: unknown) => e);

@@ -11,10 +11,21 @@ export interface QueryResult<Row> {
   readonly rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * A hot statement: the backend keeps it parsed and planned per connection (a named prepared
+   * statement on PostgreSQL), which saves the database about a millisecond of CPU per call on the
+   * alert engine's raise. Only for SQL whose text is one of a few: each distinct text is kept.
+   * PGlite, in the process, ignores it.
+   */
+  readonly prepare?: boolean;
+}
+
 export interface Queryable {
   query<Row = Record<string, unknown>>(
     sql: string,
     params?: readonly SqlParam[],
+    options?: QueryOptions,
   ): Promise<QueryResult<Row>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;

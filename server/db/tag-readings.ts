@@ -121,6 +121,8 @@ async function writeByUnnest(tx: Queryable, readings: readonly TagReading[]): Pr
       readings.map((r) => r.batteryPct ?? null),
       readings.map((r) => r.rssi ?? null),
     ],
+    // The statement of every small batch, the urgent reading's among them: planned once.
+    { prepare: true },
   );
   return result.rowCount;
 }

@@ -33,9 +33,9 @@ function intercepted(
 ): Storage {
   return {
     ...storage,
-    query: (async (sql: string, params?: Parameters<Storage['query']>[1]) => {
+    query: (async (...args: Parameters<Storage['query']>) => {
       await before('query');
-      return storage.query(sql, params);
+      return storage.query(...args);
     }) as Storage['query'],
     transaction: async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
       await before('transaction');

@@ -46,9 +46,13 @@ export function trackCommits(inner: Storage): CommitTracker {
 
   const storage: Storage = {
     kind: inner.kind,
-    query: async <Row>(sql: string, params?: Parameters<Storage['query']>[1]) => {
+    query: async <Row>(
+      sql: string,
+      params?: Parameters<Storage['query']>[1],
+      options?: Parameters<Storage['query']>[2],
+    ) => {
       const columns = unnestColumnsOf(sql, params);
-      const result = await inner.query<Row>(sql, params);
+      const result = await inner.query<Row>(sql, params, options);
       // A statement outside a transaction commits on its own (small batches of readings alone).
       if (columns !== null) {
         batches.push({ atMs: epochMs(), chunks: [], columns: [columns] });
@@ -124,10 +128,10 @@ export function trackCommits(inner: Storage): CommitTracker {
 function capturing(tx: Queryable, chunks: string[], columns: UnnestColumns[]): Queryable {
   const copyFrom = tx.copyFrom;
   return {
-    query: (sql, params) => {
+    query: (sql, params, options) => {
       const written = unnestColumnsOf(sql, params);
       if (written !== null) columns.push(written);
-      return tx.query(sql, params);
+      return tx.query(sql, params, options);
     },
     exec: (sql) => tx.exec(sql),
     ...(copyFrom === undefined
