@@ -16,6 +16,24 @@ describe.each(testBackends)('gateways API on $name', (backend) => {
     await h.close();
   });
 
+  /** A new gateway on the KRT farm, made by its supervisor: its id and its secret (shown once). */
+  async function newKrtGateway(
+    code: string,
+    name: string,
+  ): Promise<{ id: string; secret: string; body: Record<string, unknown> }> {
+    const created = await h.call('krtSupervisor', 'POST', '/api/gateways', {
+      farmId: krtFarm,
+      code,
+      name,
+    });
+    expect(created.status).toBe(201);
+    return {
+      id: created.body.id as string,
+      secret: created.body.secret as string,
+      body: created.body as Record<string, unknown>,
+    };
+  }
+
   function postReadings(code: string, secret: string): Promise<Response> {
     return Promise.resolve(
       h.app.request('/api/ingest/tag-readings', {
@@ -99,16 +117,12 @@ describe.each(testBackends)('gateways API on $name', (backend) => {
   });
 
   it('rotates: the new secret once, the old one refused at once, audited without either', async () => {
-    const created = await h.call('krtSupervisor', 'POST', '/api/gateways', {
-      farmId: krtFarm,
-      code: 'GW-KRT-ROT',
-      name: 'Rotating gateway',
-    });
-    const oldSecret = created.body.secret as string;
+    const created = await newKrtGateway('GW-KRT-ROT', 'Rotating gateway');
+    const oldSecret = created.secret;
     // Verified once: the ingest path now remembers this secret for the gateway.
     expect((await postReadings('GW-KRT-ROT', oldSecret)).status).toBe(200);
 
-    const id = created.body.id as string;
+    const id = created.id;
     expect((await h.call('krtOfficer', 'POST', `/api/gateways/${id}/rotate-secret`)).status).toBe(
       403,
     );
@@ -121,7 +135,7 @@ describe.each(testBackends)('gateways API on $name', (backend) => {
     expect(newSecret).toMatch(/^[\w-]{32}$/);
     expect(newSecret).not.toBe(oldSecret);
     expect(Date.parse(rotated.body.secretRotatedAt)).toBeGreaterThanOrEqual(
-      Date.parse(created.body.secretRotatedAt),
+      Date.parse(created.body.secretRotatedAt as string),
     );
 
     const refused = await postReadings('GW-KRT-ROT', oldSecret);
@@ -176,29 +190,20 @@ describe.each(testBackends)('gateways API on $name', (backend) => {
   });
 
   it('deletes (supervisors) a gateway nothing refers to', async () => {
-    const created = await h.call('krtSupervisor', 'POST', '/api/gateways', {
-      farmId: krtFarm,
-      code: 'GW-KRT-DEL',
-      name: 'To delete',
-    });
-    expect((await h.call('krtOfficer', 'DELETE', `/api/gateways/${created.body.id}`)).status).toBe(
+    const created = await newKrtGateway('GW-KRT-DEL', 'To delete');
+    expect((await h.call('krtOfficer', 'DELETE', `/api/gateways/${created.id}`)).status).toBe(
       403,
     );
     expect(
-      (await h.call('krtSupervisor', 'DELETE', `/api/gateways/${created.body.id}`)).status,
+      (await h.call('krtSupervisor', 'DELETE', `/api/gateways/${created.id}`)).status,
     ).toBe(204);
-    expect((await postReadings('GW-KRT-DEL', created.body.secret as string)).status).toBe(401);
+    expect((await postReadings('GW-KRT-DEL', created.secret)).status).toBe(401);
   });
 
   it('refuses (409) to delete a gateway whose readings are stored, and keeps it working', async () => {
-    const created = await h.call('krtSupervisor', 'POST', '/api/gateways', {
-      farmId: krtFarm,
-      code: 'GW-KRT-USED',
-      name: 'Has readings',
-    });
-    const secret = created.body.secret as string;
+    const { id, secret } = await newKrtGateway('GW-KRT-USED', 'Has readings');
     expect((await postReadings('GW-KRT-USED', secret)).status).toBe(200);
-    const refused = await h.call('krtSupervisor', 'DELETE', `/api/gateways/${created.body.id}`);
+    const refused = await h.call('krtSupervisor', 'DELETE', `/api/gateways/${id}`);
     expect(refused.status).toBe(409);
     expect(JSON.stringify(refused.body)).toMatch(/still referenced from table .*tag_readings/);
     expect((await postReadings('GW-KRT-USED', secret)).status).toBe(200);
