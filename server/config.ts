@@ -45,6 +45,8 @@ export interface Config {
     readonly maxReadingsPerRequest: number;
     /** Fastest believable animal: a tag fix implying a faster move is an `impossible_jump`. */
     readonly maxAnimalSpeedKmh: number;
+    /** A batch of readings starts at most this often (ms) under a steady stream. */
+    readonly lingerMs: number;
   };
   /** Camera frames (`farms/{farmId}/cameras/{cameraId}/frame`), counted by an ONNX detector. */
   readonly camera: {
@@ -221,6 +223,10 @@ export const variables = {
     doc: 'Unacknowledged messages the service takes from an external broker at once (its Receive Maximum).',
   },
   PW_INGEST_MAX_READINGS: { default: '10000', doc: 'Most readings accepted in one request.' },
+  PW_INGEST_LINGER_MS: {
+    default: '10',
+    doc: 'A batch of readings starts at most this often (ms) under a steady stream: fewer, bigger writes. 0: as soon as a write slot is free.',
+  },
   PW_MAX_ANIMAL_SPEED_KMH: {
     default: '60',
     doc: 'Fastest believable animal (km/h): a tag fix implying a faster move is rejected (impossible_jump).',
@@ -371,6 +377,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
         parsers.int({ min: 1, max: 1_000_000 }),
       ),
       maxAnimalSpeedKmh: read('PW_MAX_ANIMAL_SPEED_KMH', parsers.int({ min: 1, max: 1_000 })),
+      lingerMs: read('PW_INGEST_LINGER_MS', parsers.int({ min: 0, max: 1_000 })),
     },
     camera: {
       detectorModel: detectorModel === null ? null : path.resolve(cwd, detectorModel),

@@ -4,6 +4,7 @@ import type { Queryable, Storage } from '../db/storage.ts';
 import type { TagReading } from '../db/tag-readings.ts';
 import { StorageError } from '../errors.ts';
 import { testBackends } from '../testing/databases.ts';
+import { tick } from '../testing/gate.ts';
 import { IngestBatcher, type IngestWork } from './ingest-batcher.ts';
 import { insertMinimalFarm } from '../testing/minimal-farm.ts';
 
@@ -19,10 +20,6 @@ function work(farmId: string, message: number, perMessage: number): IngestWork {
   return { readings, cameraCounts: [], rejections: [] };
 }
 
-/**
- * Storage whose statements and transactions fail while `down` is true, as a database outage looks
- * to us. `attempts` counts the writes tried (transactions, and statements outside one).
- */
 /**
  * `storage`, with `before` called ahead of every query and transaction it is given (synchronously,
  * at the call); a promise it returns is awaited first, and a rejection fails the call.
@@ -49,6 +46,10 @@ async function storedReadings(db: Storage): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
+/**
+ * Storage whose statements and transactions fail while `down` is true, as a database outage looks
+ * to us. `attempts` counts the writes tried (transactions, and statements outside one).
+ */
 function flaky(storage: Storage): Storage & { down: boolean; attempts: number } {
   const wrapper = Object.assign(
     intercepted(storage, () => {
@@ -190,6 +191,56 @@ describe.each(testBackends)('IngestBatcher on $name', (backend) => {
     });
     expect(calls.transactions).toBe(1);
     expect(await storedReadings(db)).toBe(20);
+    await batcher.close(1_000);
+  });
+
+  it('under a steady stream starts a batch at most every lingerMs, but never holds a lone one or a full one', async () => {
+    const { db, farmId } = await openWithFarm();
+    /** 20 messages, one every 10 ms; the batches it took to commit them. */
+    async function stream(batcher: IngestBatcher, firstMessage: number): Promise<number> {
+      const before = batcher.stats().committedBatches;
+      const submitted: Promise<void>[] = [];
+      for (let m = 0; m < 20; m++) {
+        submitted.push(batcher.submit(work(farmId, firstMessage + m, 1)));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await Promise.all(submitted);
+      return batcher.stats().committedBatches - before;
+    }
+    const eager = new IngestBatcher(db, { lingerMs: 0 });
+    const lingering = new IngestBatcher(db, { lingerMs: 100, maxBatchRows: 50 });
+    // About 200 ms of messages: each alone without a linger, a batch per 100 ms with it.
+    expect(await stream(eager, 0)).toBeGreaterThanOrEqual(8);
+    expect(await stream(lingering, 100)).toBeLessThanOrEqual(4);
+
+    await Promise.all([eager.close(1_000), lingering.close(1_000)]);
+    expect(await storedReadings(db)).toBe(40);
+  });
+
+  it('lingers only while a batch started within lingerMs, and never with a full batch', async () => {
+    const { db, farmId } = await openWithFarm();
+    let writes = 0;
+    const counted = intercepted(db, (kind) => {
+      if (kind === 'query') writes += 1;
+    });
+    const batcher = new IngestBatcher(counted, { lingerMs: 1_000, maxBatchRows: 50 });
+    const first = batcher.submit(work(farmId, 1, 1));
+    await tick();
+    expect(writes).toBe(1); // no batch before it: at the end of its turn
+    await first;
+    const lone = batcher.submit(work(farmId, 2, 1));
+    await tick();
+    expect(writes).toBe(1); // a batch started less than a second ago: it waits
+    const full = batcher.submit(work(farmId, 3, 49));
+    await tick();
+    expect(writes).toBe(2); // with it, the batch reaches maxBatchRows: at once
+    await Promise.all([lone, full]);
+    await new Promise((r) => setTimeout(r, 1_100));
+    const afterQuiet = batcher.submit(work(farmId, 4, 1));
+    await tick();
+    expect(writes).toBe(3); // a quiet second later: at once again
+    await afterQuiet;
+    expect(await storedReadings(db)).toBe(52);
     await batcher.close(1_000);
   });
 

@@ -23,6 +23,14 @@ export interface IngestBatcherOptions {
    * so a second one in flight keeps the pipe full; more adds little on two cores.
    */
   readonly maxConcurrentFlushes?: number;
+  /**
+   * A batch starts at most this often (ms) while it is below `maxBatchRows`: what arrives
+   * meanwhile joins it. At 10 000 readings/s, demand alone started about 700 batches a second of
+   * 15 rows, each a statement with its round trip; with 10 ms, 100 batches of 100 rows took this
+   * process from 0.60 to 0.50 cores. A batch after a quiet spell, and the express lane, never wait.
+   * 0 turns it off. Default 10.
+   */
+  readonly lingerMs?: number;
   /** Backoff after a failed write: first and longest wait. */
   readonly retryMinMs?: number;
   readonly retryMaxMs?: number;
@@ -73,10 +81,11 @@ interface Pending {
  * Collects the work of many messages and commits it in few transactions. `submit` resolves only
  * once the work is committed: the broker acknowledges a QoS 1 message then, and not before.
  *
- * Batching is by demand, not by a timer: what arrives during one event-loop turn is flushed at
- * its end if a flush slot is free; while every slot waits on the database, work piles up and goes
- * out as one bigger batch when a slot frees. Light load thus commits at once, heavy load in large
- * transactions, and no reading waits on a clock.
+ * Batching is by demand, with a short linger: what arrives during one event-loop turn is flushed
+ * at its end if a flush slot is free and no batch started within `lingerMs`; while every slot
+ * waits on the database, work piles up and goes out as one bigger batch when a slot frees. Light
+ * load thus commits at once, a steady stream in batches of `lingerMs` worth, heavy load in large
+ * transactions; no reading waits longer than `lingerMs` for a free slot.
  *
  * When the database fails, the batch goes back to the head of the queue and every slot pauses
  * with backoff; nothing is dropped. Callers wait meanwhile, and since an unacknowledged MQTT
@@ -87,6 +96,7 @@ export class IngestBatcher {
   readonly #storage: Storage;
   readonly #maxBatchRows: number;
   readonly #maxConcurrentFlushes: number;
+  readonly #lingerMs: number;
   readonly #retryMinMs: number;
   readonly #retryMaxMs: number;
   readonly #gatewaySeenIntervalMs: number;
@@ -105,6 +115,9 @@ export class IngestBatcher {
   #queuedRows = 0;
   #nextSeq = 0;
   #scheduled: NodeJS.Immediate | null = null;
+  /** When the last batch started, and the timer of the next one while it lingers. */
+  #lastBatchStartedAt = 0;
+  #lingerTimer: NodeJS.Timeout | null = null;
   readonly #inFlight = new Set<Promise<void>>();
   /** No flush starts before this time (backoff after a failure). */
   #pausedUntil = 0;
@@ -118,6 +131,7 @@ export class IngestBatcher {
     this.#storage = storage;
     this.#maxBatchRows = options.maxBatchRows ?? 5_000;
     this.#maxConcurrentFlushes = options.maxConcurrentFlushes ?? 2;
+    this.#lingerMs = options.lingerMs ?? 10;
     this.#retryMinMs = options.retryMinMs ?? 100;
     this.#retryMaxMs = options.retryMaxMs ?? 5_000;
     this.#gatewaySeenIntervalMs = options.gatewaySeenIntervalMs ?? 5_000;
@@ -193,6 +207,8 @@ export class IngestBatcher {
     this.#urgentScheduled = false;
     if (this.#pauseTimer !== null) clearTimeout(this.#pauseTimer);
     this.#pauseTimer = null;
+    if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = null;
   }
 
   #isUrgentWork(work: IngestWork): boolean {
@@ -273,7 +289,22 @@ export class IngestBatcher {
       }, waitMs);
       return;
     }
+    const lingerLeftMs = this.#lastBatchStartedAt + this.#lingerMs - Date.now();
+    if (
+      lingerLeftMs > 0 &&
+      !this.#closed &&
+      this.#queue.length > 0 &&
+      this.#queuedRows < this.#maxBatchRows &&
+      this.#inFlight.size < this.#maxConcurrentFlushes
+    ) {
+      this.#lingerTimer ??= setTimeout(() => {
+        this.#lingerTimer = null;
+        this.#pump();
+      }, lingerLeftMs);
+      return;
+    }
     while (this.#queue.length > 0 && this.#inFlight.size < this.#maxConcurrentFlushes) {
+      this.#lastBatchStartedAt = Date.now();
       const batch = this.#takeBatch();
       const flush: Promise<void> = this.#flush(batch).finally(() => {
         this.#inFlight.delete(flush);

@@ -37,6 +37,7 @@ export async function startMqttEdge(options: {
   const logger = options.logger.child({ part: 'mqtt' });
   const batcher = new IngestBatcher(storage, {
     logger,
+    lingerMs: config.ingest.lingerMs,
     ...(options.onCommitted === undefined ? {} : { onCommitted: options.onCommitted }),
     ...(options.isUrgent === undefined ? {} : { isUrgent: options.isUrgent }),
   });
