@@ -101,14 +101,17 @@ async function writeByCopy(
   return result.rowCount;
 }
 
-async function writeByUnnest(tx: Queryable, readings: readonly TagReading[]): Promise<number> {
-  const result = await tx.query(
-    `insert into tag_readings (${columns})
+/** The whole batch as ten array parameters; one text, so one prepared statement. */
+const insertByUnnestSql = `insert into tag_readings (${columns})
      select *
      from unnest($1::timestamptz[], $2::text[], $3::uuid[], $4::uuid[], $5::float8[], $6::float8[],
                  $7::real[], $8::real[], $9::real[], $10::real[])
        as r(${columns})
-     on conflict (tag_code, observed_at) do nothing`,
+     on conflict (tag_code, observed_at) do nothing`;
+
+async function writeByUnnest(tx: Queryable, readings: readonly TagReading[]): Promise<number> {
+  const result = await tx.query(
+    insertByUnnestSql,
     [
       readings.map((r) => r.observedAt.toISOString()),
       readings.map((r) => r.tagCode),
