@@ -74,6 +74,10 @@ const quickSizes: Sizes = {
 
 /** Unacknowledged QoS 1 messages over all connections (at least 2 per connection). */
 const totalWindow = 2_000;
+
+/** Each connection's share of `totalWindow` (at least 2 unacknowledged messages). */
+const windowPerConnection = (connections: number): number =>
+  Math.max(2, Math.ceil(totalWindow / connections));
 /** How long to wait after the last PUBACK for the commits / deliveries still on their way. */
 const drainTimeoutMs = 30_000;
 
@@ -305,7 +309,7 @@ async function measureCase(
 ): Promise<{ sample: Sample; extra: Extra }> {
   const { sizes, options } = ctx;
   options.signal.throwIfAborted();
-  const window = Math.max(2, Math.ceil(totalWindow / ctx.connections));
+  const window = windowPerConnection(ctx.connections);
   const baseline = caseId === 'broker-only';
   if (!baseline) await ctx.storage.exec('truncate tag_readings');
   ctx.subscriber.reset();
@@ -415,7 +419,7 @@ async function seeEveryTagOnce(ctx: GroupContext): Promise<void> {
     tagCount: ctx.sizes.tagPopulation,
     count: ctx.sizes.tagPopulation,
     ratePerSecond: null,
-    windowPerConnection: Math.max(2, Math.ceil(totalWindow / ctx.connections)),
+    windowPerConnection: windowPerConnection(ctx.connections),
     maxMs: drainTimeoutMs,
   });
   if (reply.type !== 'published') throw new Error(`publishers answered ${reply.type}`);
@@ -678,9 +682,10 @@ async function run(options: BenchOptions): Promise<SuiteResult> {
       `Broker only (baseline): the same publishers and broker software, topic bench/..., a subscriber ` +
         `(QoS 1, in the service's process, no other work) that only counts; rate = delivered / ` +
         `(last delivery - first publish).`,
-      `End to end: into the service's MQTT edge (validation, batcher, COPY into TimescaleDB); ` +
+      `End to end: into the service's MQTT edge (validation, the batcher at its default linger, one ` +
+        `insert per batch into TimescaleDB, COPY from 2,000 rows); ` +
         `rate = committed / (last commit - first publish). Commit time is taken in the service by ` +
-        `wrapping its Storage (each batch's transaction commit); lag = commit - publish time (the ` +
+        `wrapping its Storage (each batch's commit); lag = commit - publish time (the ` +
         `reading's observedAt). PUBACK lag is publish -> PUBACK at the publisher: after commit on the ` +
         `embedded broker, on arrival at mosquitto.`,
       `The paced case offers ${formatCount(sizes.pacedRatePerSecond)} readings/s in total (the p99 lag ` +
