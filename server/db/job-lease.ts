@@ -96,7 +96,7 @@ export async function renewLease(
 
 /** Gives up `holder`'s lease `name`; a lease another instance holds is left alone. */
 export async function releaseLease(db: Queryable, name: string, holder: string): Promise<void> {
-  checkLease(name, holder, 1);
+  checkLeaseOwner(name, holder);
   await db.query('delete from job_leases where name = $1 and holder = $2', [name, holder]);
 }
 
@@ -216,6 +216,13 @@ export class LeaseHeldError extends ConflictError {
 }
 
 function checkLease(name: string, holder: string, ttlMs: number): void {
+  checkLeaseOwner(name, holder);
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new AppError('invalid_lease', `lease ttlMs ${ttlMs} must be a positive number of ms`);
+  }
+}
+
+function checkLeaseOwner(name: string, holder: string): void {
   if (!leaseName.test(name)) {
     throw new AppError(
       'invalid_lease',
@@ -227,8 +234,5 @@ function checkLease(name: string, holder: string, ttlMs: number): void {
       'invalid_lease',
       `lease holder must be 1-200 characters, got ${holder.length}`,
     );
-  }
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new AppError('invalid_lease', `lease ttlMs ${ttlMs} must be a positive number of ms`);
   }
 }
